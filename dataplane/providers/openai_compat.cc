@@ -1,0 +1,64 @@
+#include "dataplane/providers/openai_compat.h"
+
+namespace switchboard::providers {
+namespace {
+
+bool EndsWith(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+class OpenAiCompatTranslator : public ResponseTranslator {
+ public:
+  absl::StatusOr<std::string> TranslateBody(std::string body) override {
+    // Cheap pre-check: only parse when there is a usage object to read.
+    if (body.find("\"usage\"") != std::string::npos) {
+      auto parsed = nlohmann::json::parse(body, nullptr, false);
+      if (parsed.is_object()) ReadOpenAiUsage(parsed, usage_);
+    }
+    return body;
+  }
+
+  void TranslateEvent(std::string_view data, std::vector<std::string>& out) override {
+    if (data == "[DONE]") {
+      done_ = true;
+      return;
+    }
+    if (data.find("\"usage\"") != std::string_view::npos) {
+      auto parsed = nlohmann::json::parse(data, nullptr, false);
+      if (parsed.is_object()) ReadOpenAiUsage(parsed, usage_);
+    }
+    out.emplace_back(data);
+  }
+};
+
+}  // namespace
+
+std::string NormalizeOpenAiUrl(std::string_view url) {
+  std::string_view trimmed = url;
+  if (EndsWith(trimmed, "chat/completions")) return std::string(trimmed);
+  if (!trimmed.empty() && trimmed.back() == '/') trimmed.remove_suffix(1);
+  if (EndsWith(trimmed, "chat/completions")) return std::string(trimmed);
+  if (EndsWith(trimmed, "/v1")) return std::string(trimmed) + "/chat/completions";
+  return std::string(trimmed);
+}
+
+absl::StatusOr<UpstreamRequest> OpenAiCompatAdapter::BuildRequest(const Target& target, nlohmann::json request,
+                                                                   std::string_view key) const {
+  request["model"] = target.model_name;
+  UpstreamRequest out;
+  out.url = target.url;
+  out.headers.emplace_back("Content-Type", "application/json");
+  bool stream = false;
+  if (auto it = request.find("stream"); it != request.end() && it->is_boolean()) stream = it->get<bool>();
+  out.headers.emplace_back("Accept", stream ? "text/event-stream" : "application/json");
+  if (!key.empty()) out.headers.emplace_back("Authorization", "Bearer " + std::string(key));
+  for (const auto& header : extra_headers_) out.headers.push_back(header);
+  out.body = request.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return out;
+}
+
+std::unique_ptr<ResponseTranslator> OpenAiCompatAdapter::NewTranslator(const RequestInfo&) const {
+  return std::make_unique<OpenAiCompatTranslator>();
+}
+
+}  // namespace switchboard::providers

@@ -1,0 +1,33 @@
+#pragma once
+// OpenAI-compatible upstreams (`genericoai`, `openrouter`): the client's body goes
+// upstream with `model` replaced and every other field untouched; the answer
+// comes back as it is (it is already OpenAI's format), while the translator reads
+// the token usage on the way.
+
+#include "dataplane/providers/provider.h"
+
+namespace switchboard::providers {
+
+class OpenAiCompatAdapter : public Adapter {
+ public:
+  // `extra_headers` go on every request (OpenRouter's attribution headers).
+  explicit OpenAiCompatAdapter(std::vector<std::pair<std::string, std::string>> extra_headers = {})
+      : extra_headers_(std::move(extra_headers)) {}
+
+  absl::StatusOr<UpstreamRequest> BuildRequest(const Target& target, nlohmann::json request,
+                                               std::string_view key) const override;
+  std::unique_ptr<ResponseTranslator> NewTranslator(const RequestInfo& info) const override;
+
+ private:
+  std::vector<std::pair<std::string, std::string>> extra_headers_;
+};
+
+// FireRouter's genericoai URL rule: a URL ending in `chat/completions` is used as
+// is; one ending in `/v1` (after dropping one trailing '/') gets
+// `/chat/completions`; anything else is used as is.
+std::string NormalizeOpenAiUrl(std::string_view url);
+
+inline constexpr std::string_view kOpenAiDefaultUrl = "https://api.openai.com/v1/chat/completions";
+inline constexpr std::string_view kOpenRouterUrl = "https://openrouter.ai/api/v1/chat/completions";
+
+}  // namespace switchboard::providers

@@ -1,0 +1,90 @@
+#pragma once
+// Provider adapters: how a chat request for one kind of upstream is built, and how
+// the upstream's answer is turned back into OpenAI's format.
+//
+// Who calls them: the chat handler, on an I/O thread. An Adapter is built once per
+// process, stateless and thread-safe. A ResponseTranslator is created per request
+// and used only by that request (not thread-safe). Both are pure: no sockets,
+// clocks or globals; they are tested by feeding them JSON and SSE fixtures.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "absl/status/statusor.h"
+#include "dataplane/providers/errors.h"
+#include "common/url.h"
+
+namespace switchboard::providers {
+
+// Where one concrete model provider sends its requests; built with the snapshot.
+struct Target {
+  Url url;
+  std::string model_name;  // the upstream's name for the model
+};
+
+struct UpstreamRequest {
+  Url url;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+};
+
+struct Usage {
+  int64_t prompt_tokens = -1;
+  int64_t completion_tokens = -1;
+  int64_t total_tokens = -1;
+  bool known() const { return total_tokens >= 0 || prompt_tokens >= 0; }
+};
+
+// What the translator needs to know about the client's request.
+struct RequestInfo {
+  std::string requested_model;  // the name the client asked for
+  bool stream = false;
+};
+
+class ResponseTranslator {
+ public:
+  virtual ~ResponseTranslator() = default;
+
+  // A complete 2xx non-streamed upstream body -> the body the client gets.
+  virtual absl::StatusOr<std::string> TranslateBody(std::string body) = 0;
+
+  // One upstream SSE event's data (the text after "data: ", lines joined) ->
+  // zero or more data payloads for the client, appended to `out`. The upstream's
+  // `[DONE]` produces nothing (the handler always ends the client's stream with
+  // its own `[DONE]`) and sets done().
+  virtual void TranslateEvent(std::string_view data, std::vector<std::string>& out) = 0;
+
+  // The upstream stream ended; payloads to send before `[DONE]`.
+  virtual void Finish(std::vector<std::string>& out) {}
+
+  // A non-2xx upstream answer -> the error the client gets (status preserved).
+  virtual ClientError TranslateError(int status, std::string_view body) const;
+
+  bool done() const { return done_; }
+  const Usage& usage() const { return usage_; }
+
+ protected:
+  bool done_ = false;
+  Usage usage_;
+};
+
+class Adapter {
+ public:
+  virtual ~Adapter() = default;
+  // Builds the upstream request from the (already processed) client request.
+  // `key` is the API key to use, or empty for none.
+  virtual absl::StatusOr<UpstreamRequest> BuildRequest(const Target& target, nlohmann::json request,
+                                                       std::string_view key) const = 0;
+  virtual std::unique_ptr<ResponseTranslator> NewTranslator(const RequestInfo& info) const = 0;
+};
+
+// Reads `usage` from an OpenAI-shaped object, if present.
+void ReadOpenAiUsage(const nlohmann::json& body, Usage& usage);
+
+}  // namespace switchboard::providers

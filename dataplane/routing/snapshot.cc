@@ -1,0 +1,218 @@
+#include "dataplane/routing/snapshot.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+
+#include <re2/re2.h>
+
+#include "common/config/validate.h"
+#include "common/status.h"
+#include "common/url.h"
+#include "dataplane/providers/openai_compat.h"
+#include "dataplane/providers/trivial.h"
+
+namespace switchboard::routing {
+namespace {
+
+using config::v1::Config;
+
+absl::Status PathError(const std::string& path, const std::string& message) {
+  return absl::InvalidArgumentError(path + ": " + message);
+}
+
+std::chrono::milliseconds Seconds(bool has, double value, std::chrono::milliseconds fallback) {
+  if (!has) return fallback;
+  return std::chrono::milliseconds(static_cast<int64_t>(std::llround(value * 1000.0)));
+}
+
+Settings ResolveSettings(const Config& config) {
+  Settings s;
+  if (config.has_port()) s.port = static_cast<uint16_t>(config.port());
+  const auto& server = config.server();
+  if (server.has_body_limit_bytes()) s.body_limit_bytes = server.body_limit_bytes();
+  s.header_timeout = Seconds(server.has_header_timeout_seconds(), server.header_timeout_seconds(), s.header_timeout);
+  s.body_timeout = Seconds(server.has_body_timeout_seconds(), server.body_timeout_seconds(), s.body_timeout);
+  s.idle_timeout = Seconds(server.has_idle_timeout_seconds(), server.idle_timeout_seconds(), s.idle_timeout);
+  s.keep_alive_interval = Seconds(server.has_keep_alive_interval_seconds(), server.keep_alive_interval_seconds(),
+                                  s.keep_alive_interval);
+  s.shutdown_grace =
+      Seconds(server.has_shutdown_grace_seconds(), server.shutdown_grace_seconds(), s.shutdown_grace);
+  const auto& up = config.upstream();
+  s.connect_timeout = Seconds(up.has_connect_timeout_seconds(), up.connect_timeout_seconds(), s.connect_timeout);
+  s.first_byte_timeout =
+      Seconds(up.has_first_byte_timeout_seconds(), up.first_byte_timeout_seconds(), s.first_byte_timeout);
+  s.upstream_idle_timeout = Seconds(up.has_idle_timeout_seconds(), up.idle_timeout_seconds(), s.upstream_idle_timeout);
+  if (up.has_response_limit_bytes()) s.response_limit_bytes = up.response_limit_bytes();
+  return s;
+}
+
+template <typename Map>
+std::vector<std::string> SortedKeys(const Map& map) {
+  std::vector<std::string> keys;
+  keys.reserve(map.size());
+  for (const auto& [k, v] : map) keys.push_back(k);
+  std::sort(keys.begin(), keys.end());
+  return keys;
+}
+
+}  // namespace
+
+std::string_view ProviderTypeName(ProviderType type) {
+  switch (type) {
+    case ProviderType::kGenericOai: return "genericoai";
+    case ProviderType::kOpenRouter: return "openrouter";
+    case ProviderType::kGemini: return "gemini";
+    case ProviderType::kRandom: return "random";
+    case ProviderType::kTrivial: return "trivial";
+  }
+  return "unknown";
+}
+
+const Key* KeyPool::Next() const {
+  if (keys_.empty()) return nullptr;
+  uint64_t n = next_.fetch_add(1, std::memory_order_relaxed);
+  return &keys_[n % keys_.size()];
+}
+
+absl::StatusOr<std::shared_ptr<const Snapshot>> Snapshot::Build(const Config& config, const Options& options) {
+  RETURN_IF_ERROR(config::ValidateConfig(config));
+  auto getenv = options.getenv ? options.getenv : [](const char* name) -> const char* { return std::getenv(name); };
+
+  std::shared_ptr<Snapshot> snap(new Snapshot());
+  snap->config_ = config;
+  snap->settings_ = ResolveSettings(config);
+
+  // Chains, by name.
+  std::map<std::string, const processors::Chain*, std::less<>> chains;
+  for (const auto& name : SortedKeys(config.processor_chains())) {
+    ASSIGN_OR_RETURN(auto chain, processors::BuildChain(config.processor_chains().at(name), "processorChains." + name));
+    chains[name] = chain.get();
+    snap->chains_.push_back(std::move(chain));
+  }
+
+  auto* openai = snap->adapters_.emplace_back(std::make_unique<providers::OpenAiCompatAdapter>()).get();
+  auto* openrouter =
+      snap->adapters_
+          .emplace_back(std::make_unique<providers::OpenAiCompatAdapter>(std::vector<std::pair<std::string, std::string>>{
+              {"HTTP-Referer", "https://github.com/switchboard-router/switchboard"}, {"X-Title", "Switchboard"}}))
+          .get();
+
+  // Keys: name -> compiled targets and value.
+  struct KeySource {
+    Key key;
+    std::vector<std::unique_ptr<RE2>> targets;
+  };
+  std::vector<KeySource> keys;
+  for (const auto& name : SortedKeys(config.key_providers())) {
+    const auto& kp = config.key_providers().at(name);
+    std::string path = "keyProviders." + name;
+    KeySource source;
+    source.key.provider = name;
+    if (kp.type() == "literal") {
+      source.key.value = kp.key();
+    } else {
+      const char* value = getenv(kp.env_var().c_str());
+      if (value == nullptr) {
+        return PathError(path + ".envVar", "environment variable " + kp.env_var() + " is not set");
+      }
+      if (*value == '\0') return PathError(path + ".envVar", "environment variable " + kp.env_var() + " is empty");
+      source.key.value = value;
+    }
+    for (int i = 0; i < kp.model_targets_size(); ++i) {
+      auto re = std::make_unique<RE2>(kp.model_targets(i), RE2::Quiet);
+      if (!re->ok()) {
+        return PathError(path + ".modelTargets[" + std::to_string(i) + "]", "RE2 cannot compile '" +
+                                                                                 kp.model_targets(i) + "': " + re->error());
+      }
+      source.targets.push_back(std::move(re));
+    }
+    keys.push_back(std::move(source));
+  }
+
+  // Models: create all first so random providers can point at their members.
+  for (const auto& name : SortedKeys(config.model_providers())) {
+    auto model = std::make_unique<Model>();
+    model->name = name;
+    snap->by_name_[name] = model.get();
+    snap->models_.push_back(std::move(model));
+  }
+
+  for (auto& model_ptr : snap->models_) {
+    Model& model = *model_ptr;
+    const auto& mp = config.model_providers().at(model.name);
+    std::string path = "modelProviders." + model.name;
+    if (!mp.processor_chain().empty()) {
+      auto it = chains.find(mp.processor_chain());
+      if (it == chains.end()) {
+        return PathError(path + ".processorChain", "unknown processor chain '" + mp.processor_chain() + "'");
+      }
+      model.chain = it->second;
+    }
+    const std::string& type = mp.type();
+    if (type == "genericoai" || type == "openrouter") {
+      model.type = type == "genericoai" ? ProviderType::kGenericOai : ProviderType::kOpenRouter;
+      model.adapter = type == "genericoai" ? openai : openrouter;
+      std::string url = type == "openrouter"
+                            ? std::string(providers::kOpenRouterUrl)
+                            : providers::NormalizeOpenAiUrl(mp.url().empty() ? providers::kOpenAiDefaultUrl : mp.url());
+      auto parsed = ParseUrl(url);
+      if (!parsed.ok()) return PathError(path + ".url", std::string(parsed.status().message()));
+      model.target.url = *std::move(parsed);
+      model.target.model_name = mp.model_name();
+      for (const auto& source : keys) {
+        for (const auto& re : source.targets) {
+          if (RE2::PartialMatch(model.name, *re)) {
+            model.keys.Add(source.key);
+            break;
+          }
+        }
+      }
+    } else if (type == "gemini") {
+      model.type = ProviderType::kGemini;
+      return PathError(path + ".type", "the gemini provider is not supported yet");
+    } else if (type == "trivial") {
+      model.type = ProviderType::kTrivial;
+      model.output = mp.has_output() ? mp.output() : std::string(providers::kTrivialDefaultOutput);
+      double delay_ms = mp.has_chunk_delay_ms() ? mp.chunk_delay_ms() : 40.0;
+      model.chunk_delay = std::chrono::microseconds(static_cast<int64_t>(std::llround(delay_ms * 1000.0)));
+    } else if (type == "random") {
+      model.type = ProviderType::kRandom;
+      if (mp.model_weights_size() > 0) {
+        for (const auto& member : SortedKeys(mp.model_weights())) {
+          model.members.push_back(snap->by_name_.at(member));
+          model.weights.push_back(mp.model_weights().at(member));
+        }
+      } else {
+        for (const auto& member : mp.model_list()) {
+          model.members.push_back(snap->by_name_.at(member));
+          model.weights.push_back(1.0);
+        }
+      }
+      model.picker = WeightedPicker(model.weights);
+    } else {
+      return PathError(path + ".type", "unknown model provider type '" + type + "'");
+    }
+  }
+  return std::shared_ptr<const Snapshot>(std::move(snap));
+}
+
+const Model* Snapshot::Find(std::string_view name) const {
+  auto it = by_name_.find(name);
+  return it == by_name_.end() ? nullptr : it->second;
+}
+
+Route Snapshot::Resolve(const Model& start, Rng& rng) const {
+  Route route;
+  const Model* model = &start;
+  // Validation rejects cycles; the bound only guards against a bug.
+  for (int depth = 0; depth < 64 && model->type == ProviderType::kRandom; ++depth) {
+    if (model->chain != nullptr) route.chains.push_back(model->chain);
+    model = model->members[model->picker.Pick(rng)];
+  }
+  if (model->chain != nullptr) route.chains.push_back(model->chain);
+  route.model = model;
+  return route;
+}
+
+}  // namespace switchboard::routing

@@ -1,0 +1,138 @@
+#pragma once
+// A config snapshot: the immutable, validated, ready-to-route form of a Config.
+//
+// Built off the request path (at start, on file reload, on a control-plane push)
+// by Snapshot::Build, which is the one place a config is fully validated: env
+// keys resolved, regexes compiled, processors built. Published as
+// shared_ptr<const Snapshot>; every request keeps the snapshot it started with.
+// All methods are const and thread-safe; KeyPool's rotation uses an atomic.
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "common/random.h"
+#include "dataplane/processors/registry.h"
+#include "dataplane/providers/provider.h"
+#include "switchboard/config/v1/config.pb.h"
+
+namespace switchboard::routing {
+
+enum class ProviderType { kGenericOai, kOpenRouter, kGemini, kRandom, kTrivial };
+std::string_view ProviderTypeName(ProviderType type);
+
+struct Key {
+  std::string provider;  // key provider name: what logs may show
+  std::string value;     // the secret: never logged, never returned
+};
+
+// The keys of one model, used in turn (round robin per model).
+class KeyPool {
+ public:
+  KeyPool() = default;
+  KeyPool(const KeyPool& other) : keys_(other.keys_) {}
+  void Add(Key key) { keys_.push_back(std::move(key)); }
+  // nullptr when the pool is empty.
+  const Key* Next() const;
+  size_t size() const { return keys_.size(); }
+
+ private:
+  std::vector<Key> keys_;
+  mutable std::atomic<uint64_t> next_{0};
+};
+
+struct Model {
+  std::string name;
+  ProviderType type = ProviderType::kTrivial;
+  const processors::Chain* chain = nullptr;  // owned by the snapshot; may be null
+
+  // genericoai, openrouter, gemini
+  providers::Target target;
+  const providers::Adapter* adapter = nullptr;
+  KeyPool keys;
+
+  // random
+  std::vector<const Model*> members;
+  std::vector<double> weights;  // parallel to members
+  WeightedPicker picker;
+
+  // trivial
+  std::string output;
+  std::chrono::microseconds chunk_delay{0};
+};
+
+// Server and upstream settings with defaults applied.
+struct Settings {
+  uint16_t port = 3000;
+  uint64_t body_limit_bytes = 8 << 20;
+  std::chrono::milliseconds header_timeout{30'000};
+  std::chrono::milliseconds body_timeout{60'000};
+  std::chrono::milliseconds idle_timeout{75'000};
+  std::chrono::milliseconds keep_alive_interval{5'000};
+  std::chrono::milliseconds shutdown_grace{25'000};
+  std::chrono::milliseconds connect_timeout{10'000};
+  std::chrono::milliseconds first_byte_timeout{300'000};
+  std::chrono::milliseconds upstream_idle_timeout{120'000};
+  uint64_t response_limit_bytes = 32 << 20;
+};
+
+// A concrete model to send to, and the chains to run, outermost first.
+struct Route {
+  const Model* model = nullptr;
+  std::vector<const processors::Chain*> chains;
+};
+
+class Snapshot {
+ public:
+  struct Options {
+    // Looks up environment variables for `environment` keys; nullptr result =
+    // unset. Defaults to ::getenv.
+    std::function<const char*(const char*)> getenv;
+  };
+
+  static absl::StatusOr<std::shared_ptr<const Snapshot>> Build(const config::v1::Config& config,
+                                                               const Options& options = {});
+
+  // nullptr when no model provider has that name.
+  const Model* Find(std::string_view name) const;
+  // Follows random providers down to a concrete model, collecting chains.
+  Route Resolve(const Model& model, Rng& rng) const;
+
+  // Every model provider, sorted by name.
+  const std::vector<std::unique_ptr<Model>>& models() const { return models_; }
+  const Settings& settings() const { return settings_; }
+  const config::v1::Config& config() const { return config_; }
+
+ private:
+  Snapshot() = default;
+
+  config::v1::Config config_;
+  Settings settings_;
+  std::vector<std::unique_ptr<Model>> models_;
+  std::map<std::string, Model*, std::less<>> by_name_;
+  std::vector<std::shared_ptr<const processors::Chain>> chains_;
+  std::vector<std::unique_ptr<providers::Adapter>> adapters_;
+};
+
+}  // namespace switchboard::routing
+
+namespace switchboard::routing {
+
+// Holds the current snapshot; swapped atomically when a new config is built.
+// Thread-safe. Readers keep the shared_ptr for the life of their request.
+class SnapshotStore {
+ public:
+  std::shared_ptr<const Snapshot> Get() const { return current_.load(std::memory_order_acquire); }
+  void Set(std::shared_ptr<const Snapshot> snapshot) { current_.store(std::move(snapshot), std::memory_order_release); }
+
+ private:
+  std::atomic<std::shared_ptr<const Snapshot>> current_;
+};
+
+}  // namespace switchboard::routing

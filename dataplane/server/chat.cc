@@ -1,0 +1,406 @@
+// POST /v1/chat/completions: parse, route, run the chains, then answer from the
+// trivial provider or relay to the upstream — streamed event by event, with
+// keep-alive comments while the upstream thinks, and the upstream request
+// cancelled the moment the client leaves.
+
+#include <ctime>
+
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/experimental/channel.hpp>
+#include <nlohmann/json.hpp>
+
+#include "common/log.h"
+#include "dataplane/providers/sse.h"
+#include "dataplane/providers/trivial.h"
+#include "dataplane/server/internal.h"
+
+namespace switchboard::server {
+namespace {
+
+using nlohmann::json;
+using providers::ClientError;
+
+constexpr std::string_view kDone = "data: [DONE]\n\n";
+constexpr std::string_view kKeepAlive = ": keep-alive\n\n";
+constexpr uint64_t kErrorBodyLimit = 1 << 20;
+
+std::string RandomId(Rng& rng, std::string_view prefix) {
+  static constexpr char kChars[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+  std::string id(prefix);
+  for (int i = 0; i < 24; ++i) id.push_back(kChars[rng() % (sizeof(kChars) - 1)]);
+  return id;
+}
+
+// What one request did, for its log line.
+struct Outcome {
+  std::string requested_model;
+  std::string routed_model;
+  std::string provider_type;
+  bool stream = false;
+  providers::Usage usage;
+  std::string upstream_failure;
+  std::chrono::steady_clock::time_point first_token{};
+};
+
+std::string SseError(const ClientError& error) {
+  std::string out;
+  providers::AppendSseData(out, providers::ErrorBody(error));
+  return out;
+}
+
+ClientError FromUpstreamStatus(const absl::Status& status) {
+  if (absl::IsDeadlineExceeded(status)) {
+    return {504, "upstream_error", "upstream_timeout", std::string(status.message()), ""};
+  }
+  if (absl::IsResourceExhausted(status)) {
+    return {502, "upstream_error", "upstream_response_too_large", std::string(status.message()), ""};
+  }
+  return {502, "upstream_error", "upstream_unavailable", std::string(status.message()), ""};
+}
+
+// Ends a stream that already started with an error event and [DONE].
+net::awaitable<void> FailStream(Responder& r, ClientError error) {
+  std::string out = SseError(error);
+  out += kDone;
+  if (co_await r.SendSse(out)) co_await r.EndSse();
+}
+
+net::awaitable<void> ServeTrivial(RequestContext& ctx, const routing::Model& model, const json& body,
+                                  Outcome& outcome) {
+  providers::TrivialResponse response;
+  response.id = RandomId(ctx.worker.rng, "chatcmpl-");
+  response.model = outcome.requested_model;
+  response.created = static_cast<int64_t>(std::time(nullptr));
+  response.output = model.output;
+  response.prompt_tokens = providers::EstimateTokens(ctx.request.body());
+  int64_t completion = providers::EstimateTokens(model.output);
+  outcome.usage = {response.prompt_tokens, completion, response.prompt_tokens + completion};
+  Responder& r = ctx.responder;
+  if (!outcome.stream) {
+    outcome.first_token = std::chrono::steady_clock::now();
+    co_await r.SendJson(200, providers::TrivialCompletionBody(response));
+    co_return;
+  }
+  bool include_usage = false;
+  if (auto it = body.find("stream_options"); it != body.end() && it->is_object()) {
+    auto flag = it->find("include_usage");
+    include_usage = flag != it->end() && flag->is_boolean() && flag->get<bool>();
+  }
+  if (!co_await r.BeginSse()) co_return;
+  net::steady_timer timer(ctx.worker.ioc);
+  bool first = true;
+  for (const auto& chunk : providers::TrivialChunks(response, include_usage)) {
+    if (!first && model.chunk_delay.count() > 0) {
+      timer.expires_after(model.chunk_delay);
+      co_await timer.async_wait(kUseTuple);
+      if (ctx.watch.client_gone()) co_return;
+    }
+    first = false;
+    std::string out;
+    providers::AppendSseData(out, chunk);
+    if (!co_await r.SendSse(out)) co_return;
+    if (outcome.first_token == std::chrono::steady_clock::time_point{}) outcome.first_token = std::chrono::steady_clock::now();
+  }
+  if (co_await r.SendSse(kDone)) co_await r.EndSse();
+}
+
+// Waits for the upstream's response header while sending SSE keep-alive
+// comments to the client every `interval`. The exchange runs in its own
+// coroutine so that a keep-alive write never interrupts it half-way.
+net::awaitable<absl::Status> StartWithKeepAlive(RequestContext& ctx, upstream::Call& call,
+                                                const providers::UpstreamRequest& request) {
+  using namespace net::experimental::awaitable_operators;
+  auto executor = co_await net::this_coro::executor;
+  absl::Status status;
+  net::experimental::channel<void(boost::system::error_code)> started(executor, 1);
+  net::co_spawn(
+      executor,
+      [&]() -> net::awaitable<void> {
+        status = co_await call.Start(request);
+        co_await started.async_send(boost::system::error_code{}, kUseTuple);
+      },
+      net::detached);
+  auto interval = ctx.snapshot->settings().keep_alive_interval;
+  if (interval.count() <= 0) interval = std::chrono::hours(24);
+  net::steady_timer tick(executor);
+  Responder& r = ctx.responder;
+  for (;;) {
+    tick.expires_after(interval);
+    auto which = co_await (started.async_receive(kUseTuple) || tick.async_wait(kUseTuple));
+    if (which.index() == 0) break;
+    bool ok = true;
+    if (!r.started()) ok = co_await r.BeginSse();
+    if (ok) ok = co_await r.SendSse(kKeepAlive);
+    if (!ok) {
+      call.Cancel();
+      co_await started.async_receive(kUseTuple);  // the exchange must end before `call` goes away
+      break;
+    }
+  }
+  co_return status;
+}
+
+net::awaitable<void> RelayStream(RequestContext& ctx, upstream::Call& call, providers::ResponseTranslator& translator,
+                                 Outcome& outcome) {
+  Responder& r = ctx.responder;
+  if (!r.started() && !co_await r.BeginSse()) {
+    call.Cancel();
+    co_return;
+  }
+  providers::SseParser parser;
+  std::vector<providers::SseEvent> events;
+  std::vector<std::string> payloads;
+  std::string out;
+  size_t comments_seen = 0;
+  for (;;) {
+    auto chunk = co_await call.ReadSome();
+    if (!chunk.ok()) {
+      if (ctx.watch.client_gone() || call.cancelled()) co_return;
+      outcome.upstream_failure = upstream::FailureName(call.failure());
+      co_await FailStream(r, providers::MakeError(502, "upstream_error", "upstream_stream_broken",
+                                                  "The upstream stream ended abnormally: " +
+                                                      std::string(chunk.status().message())));
+      co_return;
+    }
+    bool eof = chunk->empty();
+    bool parsed = eof ? parser.Flush(events) : parser.Feed(*chunk, events);
+    if (!parsed) {
+      call.Cancel();
+      co_await FailStream(r, providers::MakeError(502, "upstream_error", "upstream_event_too_large",
+                                                  "The upstream sent an event larger than the limit"));
+      co_return;
+    }
+    for (auto& event : events) translator.TranslateEvent(event.data, payloads);
+    events.clear();
+    for (const auto& payload : payloads) providers::AppendSseData(out, payload);
+    if (!payloads.empty() && outcome.first_token == std::chrono::steady_clock::time_point{}) {
+      outcome.first_token = std::chrono::steady_clock::now();
+    }
+    payloads.clear();
+    if (out.empty() && parser.comments() > comments_seen) out = kKeepAlive;  // pass the upstream's keep-alive on
+    comments_seen = parser.comments();
+    if (!out.empty()) {
+      if (!co_await r.SendSse(out)) {
+        call.Cancel();
+        co_return;
+      }
+      out.clear();
+    }
+    if (eof || translator.done()) break;
+  }
+  translator.Finish(payloads);
+  for (const auto& payload : payloads) providers::AppendSseData(out, payload);
+  out += kDone;
+  outcome.usage = translator.usage();
+  if (co_await r.SendSse(out)) co_await r.EndSse();
+}
+
+net::awaitable<void> ServeUpstream(RequestContext& ctx, const routing::Model& model, json body, Outcome& outcome) {
+  Responder& r = ctx.responder;
+  const routing::Key* key = model.keys.Next();
+  auto request = model.adapter->BuildRequest(model.target, std::move(body), key ? std::string_view(key->value) : "");
+  if (!request.ok()) {
+    co_await r.SendError(providers::InvalidRequest("invalid_request", std::string(request.status().message())));
+    co_return;
+  }
+  auto translator = model.adapter->NewTranslator({outcome.requested_model, outcome.stream});
+  const auto& settings = ctx.snapshot->settings();
+  upstream::Call call(ctx.worker.pool,
+                      {settings.connect_timeout, settings.first_byte_timeout, settings.upstream_idle_timeout});
+  ctx.watch.set_on_gone([&call] { call.Cancel(); });
+  ctx.watch.Start();
+
+  // (No co_await inside ?: — GCC 12 destroys such temporaries twice.)
+  absl::Status started;
+  if (outcome.stream) {
+    started = co_await StartWithKeepAlive(ctx, call, *request);
+  } else {
+    started = co_await call.Start(*request);
+  }
+  if (ctx.watch.client_gone() || r.failed()) co_return;
+  if (!started.ok()) {
+    outcome.upstream_failure = upstream::FailureName(call.failure());
+    ClientError error = FromUpstreamStatus(started);
+    if (r.started()) {
+      co_await FailStream(r, error);
+    } else {
+      co_await r.SendError(error);
+    }
+    co_return;
+  }
+
+  int status = call.status();
+  if (status < 200 || status >= 300) {
+    outcome.upstream_failure = "status_" + std::to_string(status);
+    auto error_body = co_await call.ReadAll(kErrorBodyLimit);
+    if (ctx.watch.client_gone()) co_return;
+    ClientError error = translator->TranslateError(status, error_body.ok() ? *error_body : std::string());
+    Headers headers;
+    if (auto retry_after = call.header("retry-after"); !retry_after.empty()) {
+      headers.emplace_back("Retry-After", std::string(retry_after));
+    }
+    if (r.started()) {
+      co_await FailStream(r, error);
+    } else {
+      co_await r.SendError(error, headers);
+    }
+    co_return;
+  }
+
+  bool is_sse = call.header("content-type").find("text/event-stream") != std::string_view::npos;
+  if (outcome.stream && is_sse) {
+    co_await RelayStream(ctx, call, *translator, outcome);
+    co_return;
+  }
+  // A non-streamed answer (or an upstream that ignored `stream`).
+  auto upstream_body = co_await call.ReadAll(settings.response_limit_bytes);
+  if (ctx.watch.client_gone()) co_return;
+  if (!upstream_body.ok()) {
+    outcome.upstream_failure = upstream::FailureName(call.failure());
+    ClientError error = FromUpstreamStatus(upstream_body.status());
+    if (r.started()) {
+      co_await FailStream(r, error);
+    } else {
+      co_await r.SendError(error);
+    }
+    co_return;
+  }
+  auto client_body = translator->TranslateBody(*std::move(upstream_body));
+  outcome.usage = translator->usage();
+  outcome.first_token = std::chrono::steady_clock::now();
+  if (!client_body.ok()) {
+    ClientError error{502, "upstream_error", "upstream_bad_response", std::string(client_body.status().message()), ""};
+    if (r.started()) {
+      co_await FailStream(r, error);
+    } else {
+      co_await r.SendError(error);
+    }
+    co_return;
+  }
+  if (r.started()) {
+    // We already promised a stream (keep-alives went out): send the answer as
+    // one event rather than break the client's parser.
+    std::string out;
+    providers::AppendSseData(out, *client_body);
+    out += kDone;
+    if (co_await r.SendSse(out)) co_await r.EndSse();
+  } else {
+    co_await r.SendJson(status, *std::move(client_body));
+  }
+}
+
+double Millis(std::chrono::steady_clock::duration d) {
+  return std::chrono::duration<double, std::milli>(d).count();
+}
+
+void LogRequest(const RequestContext& ctx, const Outcome& outcome) {
+  auto now = std::chrono::steady_clock::now();
+  json fields = {{"id", ctx.responder.request_id()},
+                 {"status", ctx.responder.failed() && ctx.responder.status() == 0 ? 499 : ctx.responder.status()},
+                 {"model", outcome.requested_model},
+                 {"stream", outcome.stream},
+                 {"duration_ms", Millis(now - ctx.start)}};
+  if (!outcome.routed_model.empty()) {
+    fields["routed_model"] = outcome.routed_model;
+    fields["provider"] = outcome.provider_type;
+  }
+  if (outcome.first_token != std::chrono::steady_clock::time_point{}) {
+    fields["first_token_ms"] = Millis(outcome.first_token - ctx.start);
+  }
+  if (outcome.usage.known()) {
+    fields["prompt_tokens"] = outcome.usage.prompt_tokens;
+    fields["completion_tokens"] = outcome.usage.completion_tokens;
+  }
+  if (!outcome.upstream_failure.empty()) fields["upstream_failure"] = outcome.upstream_failure;
+  if (ctx.watch.client_gone()) fields["client_gone"] = true;
+  log::Info("request", fields);
+}
+
+// Validates the body; on failure fills `error`.
+bool ParseChatBody(std::string_view text, json& body, ClientError& error) {
+  try {
+    body = json::parse(text);
+  } catch (const json::parse_error& e) {
+    error = providers::InvalidRequest(
+        "invalid_json", "We could not parse the JSON body of your request (at byte " + std::to_string(e.byte) +
+                            "). Send a JSON object with 'model' and 'messages'.");
+    return false;
+  }
+  if (!body.is_object()) {
+    error = providers::InvalidRequest("invalid_json", "The request body must be a JSON object.");
+    return false;
+  }
+  auto model = body.find("model");
+  if (model == body.end() || !model->is_string() || model->get_ref<const std::string&>().empty()) {
+    error = providers::InvalidRequest("missing_model", "You must provide a model parameter (a string).", "model");
+    return false;
+  }
+  auto messages = body.find("messages");
+  if (messages == body.end() || !messages->is_array()) {
+    error = providers::InvalidRequest("missing_messages", "You must provide 'messages' (an array of messages).",
+                                      "messages");
+    return false;
+  }
+  if (auto stream = body.find("stream"); stream != body.end() && !stream->is_boolean() && !stream->is_null()) {
+    error = providers::InvalidRequest("invalid_type", "'stream' must be a boolean.", "stream");
+    return false;
+  }
+  return true;
+}
+
+// Processors check types and must not throw; if one does anyway, only this
+// request fails.
+bool ApplyChains(const routing::Route& route, json& body, RequestContext& ctx) {
+  try {
+    for (const auto* chain : route.chains) chain->Apply(body, ctx.worker.rng);
+    return true;
+  } catch (const std::exception& e) {
+    log::Error("processor failed",
+               {{"id", ctx.responder.request_id()}, {"model", route.model->name}, {"error", e.what()}});
+    return false;
+  }
+}
+
+}  // namespace
+
+net::awaitable<void> HandleChatCompletions(RequestContext& ctx) {
+  Outcome outcome;
+  json body;
+  ClientError error;
+  if (!ParseChatBody(ctx.request.body(), body, error)) {
+    co_await ctx.responder.SendError(error);
+    LogRequest(ctx, outcome);
+    co_return;
+  }
+  outcome.requested_model = body["model"].get<std::string>();
+  auto stream = body.find("stream");
+  outcome.stream = stream != body.end() && stream->is_boolean() && stream->get<bool>();
+  const routing::Model* requested = ctx.snapshot->Find(outcome.requested_model);
+  if (requested == nullptr) {
+    co_await ctx.responder.SendError(providers::MakeError(404, "invalid_request_error", "model_not_found",
+                                      "The model '" + outcome.requested_model +
+                                          "' does not exist. GET /v1/models lists the models this router serves.",
+                                      "model"));
+    outcome.requested_model = "(unknown)";  // never log what a client typed as a model name
+    LogRequest(ctx, outcome);
+    co_return;
+  }
+  routing::Route route = ctx.snapshot->Resolve(*requested, ctx.worker.rng);
+  const routing::Model& model = *route.model;
+  outcome.routed_model = model.name;
+  outcome.provider_type = std::string(routing::ProviderTypeName(model.type));
+  ctx.responder.AddHeader("x-switchboard-model", model.name);
+  if (!ApplyChains(route, body, ctx)) {
+    co_await ctx.responder.SendError(providers::MakeError(500, "server_error", "processor_failed", "A processor failed on this request", ""));
+    LogRequest(ctx, outcome);
+    co_return;
+  }
+  if (model.type == routing::ProviderType::kTrivial) {
+    co_await ServeTrivial(ctx, model, body, outcome);
+  } else {
+    co_await ServeUpstream(ctx, model, std::move(body), outcome);
+  }
+  LogRequest(ctx, outcome);
+}
+
+}  // namespace switchboard::server

@@ -1,0 +1,143 @@
+#pragma once
+// Pieces shared by the server's translation units (server.cc: listeners,
+// sessions, admin; chat.cc: the chat-completions handler). Not a public API.
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_set>
+#include <utility>
+#include <vector>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include "common/random.h"
+#include "dataplane/providers/errors.h"
+#include "dataplane/routing/snapshot.h"
+#include "dataplane/upstream/client.h"
+
+namespace switchboard::server {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = net::ip::tcp;
+inline constexpr auto kUseTuple = net::as_tuple(net::use_awaitable);
+
+// State shared by all threads.
+struct ServerState {
+  explicit ServerState(routing::SnapshotStore& s) : store(s) {}
+  routing::SnapshotStore& store;
+  std::atomic<bool> draining{false};
+  std::atomic<int> open_connections{0};
+};
+
+// One per thread: its io_context, upstream connection pool and random source.
+// Only that thread touches it.
+struct Worker {
+  explicit Worker(std::shared_ptr<net::ssl::context> tls);
+  net::io_context ioc{1};
+  upstream::ConnectionPool pool;
+  Rng rng;
+  // Client connections waiting for their next request; closed on shutdown.
+  std::unordered_set<beast::tcp_stream*> idle_streams;
+};
+
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+// Writes the response(s) of one request to the client connection. Every write
+// has a timeout; a failed write marks the responder failed (client gone) and
+// later writes are no-ops returning false.
+class Responder {
+ public:
+  Responder(beast::tcp_stream& stream, bool keep_alive, std::string request_id,
+            std::chrono::milliseconds write_timeout);
+
+  void AddHeader(std::string name, std::string value) { extra_.emplace_back(std::move(name), std::move(value)); }
+  void set_keep_alive(bool keep_alive) { keep_alive_ = keep_alive; }
+  bool keep_alive() const { return keep_alive_; }
+
+  // Arguments are taken by value: GCC 12 has bugs with temporaries bound to
+  // references across co_await, and these are often called with temporaries.
+  net::awaitable<bool> SendBody(http::status status, std::string body, std::string_view content_type,
+                                Headers headers = {});
+  net::awaitable<bool> SendJson(int status, std::string body, Headers headers = {});
+  net::awaitable<bool> SendError(providers::ClientError error, Headers headers = {});
+
+  // Server-sent events: a 200 with chunked transfer encoding, then raw
+  // already-formatted SSE text per SendSse, then the last chunk.
+  net::awaitable<bool> BeginSse();
+  net::awaitable<bool> SendSse(std::string_view text);
+  net::awaitable<bool> EndSse();
+
+  bool started() const { return started_; }  // headers are on the wire
+  bool failed() const { return failed_; }
+  int status() const { return status_; }
+  const std::string& request_id() const { return request_id_; }
+  std::chrono::steady_clock::time_point first_byte_time() const { return first_byte_; }
+
+ private:
+  void ApplyCommonHeaders(http::fields& fields);
+
+  beast::tcp_stream& stream_;
+  bool keep_alive_;
+  std::string request_id_;
+  std::chrono::milliseconds write_timeout_;
+  Headers extra_;
+  bool started_ = false;
+  bool failed_ = false;
+  int status_ = 0;
+  std::chrono::steady_clock::time_point first_byte_{};
+};
+
+// Notices a client that closes its connection while its request is served
+// (the socket turns readable with EOF), and runs `on_gone` at once — the chat
+// handler uses it to cancel the upstream request. Lives on the session's
+// frame; Stop() must be called before the next read on the socket.
+class DisconnectWatch {
+ public:
+  explicit DisconnectWatch(beast::tcp_stream& stream);
+  ~DisconnectWatch();
+  void Start();
+  void Stop();
+  void set_on_gone(std::function<void()> on_gone) { state_->on_gone = std::move(on_gone); }
+  bool client_gone() const { return state_->gone; }
+
+ private:
+  struct State {
+    bool stopped = false;
+    bool gone = false;
+    std::function<void()> on_gone;
+  };
+  static net::awaitable<void> Watch(tcp::socket& socket, std::shared_ptr<State> state);
+
+  beast::tcp_stream& stream_;
+  std::shared_ptr<State> state_;
+  bool running_ = false;
+};
+
+// Everything a handler needs about the request it serves.
+struct RequestContext {
+  Worker& worker;
+  ServerState& state;
+  std::shared_ptr<const routing::Snapshot> snapshot;
+  const http::request<http::string_body>& request;
+  Responder& responder;
+  DisconnectWatch& watch;
+  std::chrono::steady_clock::time_point start;
+};
+
+// POST .../chat/completions.
+net::awaitable<void> HandleChatCompletions(RequestContext& ctx);
+
+}  // namespace switchboard::server

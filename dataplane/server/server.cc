@@ -1,0 +1,540 @@
+#include "dataplane/server/server.h"
+
+#include <sys/socket.h>
+
+#include <random>
+#include <thread>
+
+#include <boost/asio/signal_set.hpp>
+#include <nlohmann/json.hpp>
+
+#include "common/log.h"
+#include "dataplane/server/internal.h"
+
+namespace switchboard::server {
+
+// ---------------------------------------------------------------------------
+// Worker, Responder, DisconnectWatch
+
+Worker::Worker(std::shared_ptr<net::ssl::context> tls)
+    : pool(ioc.get_executor(), std::move(tls)), rng(std::random_device{}()) {}
+
+Responder::Responder(beast::tcp_stream& stream, bool keep_alive, std::string request_id,
+                     std::chrono::milliseconds write_timeout)
+    : stream_(stream), keep_alive_(keep_alive), request_id_(std::move(request_id)), write_timeout_(write_timeout) {}
+
+void Responder::ApplyCommonHeaders(http::fields& fields) {
+  fields.set(http::field::server, "switchboard");
+  fields.set("x-request-id", request_id_);
+  // Browsers (JanitorAI) call from other origins.
+  fields.set(http::field::access_control_allow_origin, "*");
+  for (const auto& [name, value] : extra_) fields.set(name, value);
+}
+
+net::awaitable<bool> Responder::SendBody(http::status status, std::string body, std::string_view content_type,
+                                         Headers headers) {
+  if (failed_ || started_) co_return false;
+  http::response<http::string_body> res{status, 11};
+  ApplyCommonHeaders(res.base());
+  res.set(http::field::content_type, content_type);
+  for (const auto& [name, value] : headers) res.set(name, value);
+  res.body() = std::move(body);
+  res.keep_alive(keep_alive_);
+  res.prepare_payload();
+  started_ = true;
+  status_ = static_cast<int>(status);
+  first_byte_ = std::chrono::steady_clock::now();
+  stream_.expires_after(write_timeout_);
+  auto [ec, n] = co_await http::async_write(stream_, res, kUseTuple);
+  if (ec) failed_ = true;
+  co_return !failed_;
+}
+
+net::awaitable<bool> Responder::SendJson(int status, std::string body, Headers headers) {
+  bool sent = co_await SendBody(static_cast<http::status>(status), std::move(body), "application/json",
+                                std::move(headers));
+  co_return sent;
+}
+
+net::awaitable<bool> Responder::SendError(providers::ClientError error, Headers headers) {
+  std::string body = providers::ErrorBody(error);
+  bool sent = co_await SendJson(error.status, std::move(body), std::move(headers));
+  co_return sent;
+}
+
+net::awaitable<bool> Responder::BeginSse() {
+  if (failed_ || started_) co_return false;
+  http::response<http::empty_body> res{http::status::ok, 11};
+  ApplyCommonHeaders(res.base());
+  res.set(http::field::content_type, "text/event-stream; charset=utf-8");
+  res.set(http::field::cache_control, "no-cache");
+  // Tell nginx-style proxies (Kubernetes ingresses) not to buffer the stream.
+  res.set("X-Accel-Buffering", "no");
+  res.keep_alive(keep_alive_);
+  res.chunked(true);
+  started_ = true;
+  status_ = 200;
+  first_byte_ = std::chrono::steady_clock::now();
+  http::response_serializer<http::empty_body> sr{res};
+  stream_.expires_after(write_timeout_);
+  auto [ec, n] = co_await http::async_write_header(stream_, sr, kUseTuple);
+  if (ec) failed_ = true;
+  co_return !failed_;
+}
+
+net::awaitable<bool> Responder::SendSse(std::string_view text) {
+  if (failed_ || !started_) co_return false;
+  if (text.empty()) co_return true;
+  stream_.expires_after(write_timeout_);
+  auto [ec, n] = co_await net::async_write(stream_, http::make_chunk(net::buffer(text.data(), text.size())), kUseTuple);
+  if (ec) failed_ = true;
+  co_return !failed_;
+}
+
+net::awaitable<bool> Responder::EndSse() {
+  if (failed_ || !started_) co_return false;
+  stream_.expires_after(write_timeout_);
+  auto [ec, n] = co_await net::async_write(stream_, http::make_chunk_last(), kUseTuple);
+  if (ec) failed_ = true;
+  co_return !failed_;
+}
+
+DisconnectWatch::DisconnectWatch(beast::tcp_stream& stream) : stream_(stream), state_(std::make_shared<State>()) {}
+
+DisconnectWatch::~DisconnectWatch() { Stop(); }
+
+void DisconnectWatch::Start() {
+  if (running_) return;
+  running_ = true;
+  state_ = std::make_shared<State>();
+  net::co_spawn(stream_.get_executor(), Watch(stream_.socket(), state_), net::detached);
+}
+
+void DisconnectWatch::Stop() {
+  if (!running_) return;
+  running_ = false;
+  state_->stopped = true;
+  state_->on_gone = nullptr;
+  // Only the watch's wait is pending on the socket at this point.
+  beast::error_code ec;
+  stream_.socket().cancel(ec);
+}
+
+net::awaitable<void> DisconnectWatch::Watch(tcp::socket& socket, std::shared_ptr<State> state) {
+  auto [ec] = co_await socket.async_wait(tcp::socket::wait_read, kUseTuple);
+  // After Stop() the socket may already be gone: touch nothing but `state`.
+  if (state->stopped) co_return;
+  bool gone = static_cast<bool>(ec);
+  if (!gone) {
+    char byte;
+    ssize_t n = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    gone = n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
+    // n > 0: the client sent more (a pipelined request); it is alive, and a
+    // failed write will tell us if it leaves later.
+  }
+  if (gone) {
+    state->gone = true;
+    if (state->on_gone) state->on_gone();
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Routing of paths
+
+namespace {
+
+enum class Route { kChat, kModels, kModel, kUnknown };
+
+// Collapses repeated slashes (SillyTavern turns a base URL ending in '/' into
+// "//chat/completions"), drops the query and a trailing slash.
+std::string NormalizePath(std::string_view target) {
+  std::string_view path = target.substr(0, target.find('?'));
+  std::string out;
+  out.reserve(path.size());
+  for (char c : path) {
+    if (c == '/' && !out.empty() && out.back() == '/') continue;
+    out.push_back(c);
+  }
+  if (out.size() > 1 && out.back() == '/') out.pop_back();
+  if (out.empty()) out = "/";
+  return out;
+}
+
+Route MatchRoute(const std::string& path, std::string* model_id) {
+  std::string_view p = path;
+  if (p.substr(0, 4) == "/v1/") p.remove_prefix(3);
+  if (p == "/chat/completions") return Route::kChat;
+  if (p == "/models") return Route::kModels;
+  if (p.substr(0, 8) == "/models/" && p.size() > 8) {
+    *model_id = std::string(p.substr(8));
+    return Route::kModel;
+  }
+  return Route::kUnknown;
+}
+
+nlohmann::json ModelObject(const std::string& id) {
+  return {{"id", id}, {"object", "model"}, {"created", 0}, {"owned_by", "switchboard"}};
+}
+
+std::string ModelList(nlohmann::json data) {
+  return nlohmann::json{{"object", "list"}, {"data", std::move(data)}}.dump();
+}
+
+Headers PreflightHeaders() {
+  return {{"Access-Control-Allow-Methods", "GET, POST, OPTIONS"},
+          {"Access-Control-Allow-Headers", "Authorization, Content-Type, X-API-Key"},
+          {"Access-Control-Max-Age", "86400"}};
+}
+
+std::string NewRequestId(Rng& rng) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string id = "req_";
+  uint64_t a = rng(), b = rng();
+  for (int i = 0; i < 16; ++i) id.push_back(kHex[(a >> (i * 4)) & 0xF]);
+  for (int i = 0; i < 8; ++i) id.push_back(kHex[(b >> (i * 4)) & 0xF]);
+  return id;
+}
+
+net::awaitable<void> MethodNotAllowed(RequestContext& ctx, const std::string& path, std::string allow) {
+  providers::ClientError error{405, "invalid_request_error", "method_not_allowed",
+                               std::string(ctx.request.method_string()) + " is not allowed on " + path, ""};
+  Headers headers;
+  headers.emplace_back("Allow", std::move(allow));
+  co_await ctx.responder.SendError(error, headers);
+}
+
+net::awaitable<void> Dispatch(RequestContext& ctx) {
+  const auto& req = ctx.request;
+  std::string path = NormalizePath(req.target());
+  std::string model_id;
+  Route route = MatchRoute(path, &model_id);
+  auto& responder = ctx.responder;
+
+  if (req.method() == http::verb::options) {
+    co_await responder.SendBody(http::status::no_content, "", "text/plain", PreflightHeaders());
+    co_return;
+  }
+  switch (route) {
+    case Route::kChat:
+      if (req.method() != http::verb::post) co_return co_await MethodNotAllowed(ctx, path, "POST, OPTIONS");
+      co_await HandleChatCompletions(ctx);
+      co_return;
+    case Route::kModels: {
+      if (req.method() != http::verb::get) co_return co_await MethodNotAllowed(ctx, path, "GET, OPTIONS");
+      nlohmann::json data = nlohmann::json::array();
+      for (const auto& model : ctx.snapshot->models()) data.push_back(ModelObject(model->name));
+      co_await responder.SendJson(200, ModelList(std::move(data)));
+      co_return;
+    }
+    case Route::kModel:
+      if (req.method() != http::verb::get) co_return co_await MethodNotAllowed(ctx, path, "GET, OPTIONS");
+      if (ctx.snapshot->Find(model_id) == nullptr) {
+        co_await responder.SendError(providers::MakeError(404, "invalid_request_error", "model_not_found",
+                                      "The model '" + model_id + "' does not exist", "model"));
+      } else {
+        co_await responder.SendJson(200, ModelObject(model_id).dump());
+      }
+      co_return;
+    case Route::kUnknown:
+      co_await responder.SendError(providers::MakeError(404, "invalid_request_error", "not_found",
+                                    "No route for " + std::string(req.method_string()) + " " + path +
+                                        "; this server serves /v1/models and /v1/chat/completions",
+                                    ""));
+      co_return;
+  }
+}
+
+// Marks a session idle (waiting for its next request) so shutdown can close it.
+class IdleMark {
+ public:
+  IdleMark(Worker& worker, beast::tcp_stream& stream) : worker_(worker), stream_(&stream) {
+    worker_.idle_streams.insert(stream_);
+  }
+  ~IdleMark() { worker_.idle_streams.erase(stream_); }
+
+ private:
+  Worker& worker_;
+  beast::tcp_stream* stream_;
+};
+
+net::awaitable<void> RunSession(tcp::socket socket, Worker& worker, ServerState& state) {
+  state.open_connections.fetch_add(1);
+  beast::tcp_stream stream(std::move(socket));
+  beast::flat_buffer buffer;
+  bool first = true;
+  for (;;) {
+    auto snapshot = state.store.Get();
+    const auto& settings = snapshot->settings();
+    if (buffer.size() == 0) {
+      // Wait for the first byte of the next request (idle keep-alive time).
+      if (state.draining.load()) break;
+      IdleMark idle(worker, stream);
+      stream.expires_after(first ? settings.header_timeout : settings.idle_timeout);
+      auto [ec, n] = co_await stream.async_read_some(buffer.prepare(4096), kUseTuple);
+      if (ec) break;
+      buffer.commit(n);
+      snapshot = state.store.Get();
+    }
+    first = false;
+    http::request_parser<http::string_body> parser;
+    parser.header_limit(64 * 1024);
+    parser.body_limit(snapshot->settings().body_limit_bytes);
+    stream.expires_after(snapshot->settings().header_timeout);
+    auto [hec, hn] = co_await http::async_read_header(stream, buffer, parser, kUseTuple);
+    std::string request_id = NewRequestId(worker.rng);
+    Responder early(stream, false, request_id, snapshot->settings().idle_timeout);
+    if (hec == http::error::header_limit) {
+      co_await early.SendError(providers::MakeError(431, "invalid_request_error", "headers_too_large", "Request headers are too large", ""));
+      break;
+    }
+    if (hec) {
+      if (hec != http::error::end_of_stream && hec != beast::error::timeout && hec != net::error::eof &&
+          hec != net::error::connection_reset && hec != net::error::operation_aborted) {
+        co_await early.SendError(providers::MakeError(400, "invalid_request_error", "bad_request", "Malformed HTTP request", ""));
+      }
+      break;
+    }
+    auto too_large = [&]() -> net::awaitable<void> {
+      co_await early.SendError(providers::MakeError(413, "invalid_request_error", "request_too_large",
+                                "Request body is larger than the limit of " +
+                                    std::to_string(snapshot->settings().body_limit_bytes) + " bytes",
+                                ""));
+    };
+    if (auto length = parser.content_length(); length && *length > snapshot->settings().body_limit_bytes) {
+      co_await too_large();
+      break;
+    }
+    if (parser.get()[http::field::expect] == "100-continue") {
+      // curl sends Expect for larger bodies and waits for this before sending.
+      http::response<http::empty_body> cont{http::status::continue_, 11};
+      stream.expires_after(snapshot->settings().body_timeout);
+      auto [cec, cn] = co_await http::async_write(stream, cont, kUseTuple);
+      if (cec) break;
+    }
+    stream.expires_after(snapshot->settings().body_timeout);
+    auto [bec, bn] = co_await http::async_read(stream, buffer, parser, kUseTuple);
+    if (bec == http::error::body_limit) {
+      co_await too_large();
+      break;
+    }
+    if (bec) break;
+    stream.expires_never();
+
+    const auto& request = parser.get();
+    bool keep_alive = request.keep_alive() && !state.draining.load();
+    Responder responder(stream, keep_alive, request_id, snapshot->settings().idle_timeout);
+    DisconnectWatch watch(stream);
+    RequestContext ctx{worker, state, snapshot, request, responder, watch, std::chrono::steady_clock::now()};
+    co_await Dispatch(ctx);
+    watch.Stop();
+    if (!responder.started()) {
+      // A handler that returned without answering: only when the client left.
+      break;
+    }
+    if (responder.failed() || !responder.keep_alive() || state.draining.load()) break;
+  }
+  beast::error_code ec;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  stream.close();
+  state.open_connections.fetch_sub(1);
+}
+
+// The admin port: /healthz (the process serves), /readyz (a config is loaded and
+// the server is not draining).
+net::awaitable<void> RunAdminSession(tcp::socket socket, ServerState& state) {
+  beast::tcp_stream stream(std::move(socket));
+  beast::flat_buffer buffer;
+  for (;;) {
+    http::request<http::string_body> req;
+    stream.expires_after(std::chrono::seconds(30));
+    auto [ec, n] = co_await http::async_read(stream, buffer, req, kUseTuple);
+    if (ec) break;
+    http::response<http::string_body> res{http::status::ok, 11};
+    res.set(http::field::content_type, "application/json");
+    std::string path = NormalizePath(req.target());
+    if (path == "/healthz") {
+      res.body() = R"({"status":"ok"})";
+    } else if (path == "/readyz") {
+      bool ready = state.store.Get() != nullptr && !state.draining.load();
+      res.result(ready ? http::status::ok : http::status::service_unavailable);
+      res.body() = ready ? R"({"status":"ready"})" : R"({"status":"draining"})";
+    } else {
+      res.result(http::status::not_found);
+      res.body() = R"({"error":{"message":"not found; try /healthz or /readyz","type":"invalid_request_error","code":"not_found","param":null}})";
+    }
+    res.keep_alive(req.keep_alive());
+    res.prepare_payload();
+    auto [wec, wn] = co_await http::async_write(stream, res, kUseTuple);
+    if (wec || !req.keep_alive()) break;
+  }
+  beast::error_code ec;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+}
+
+absl::StatusOr<tcp::endpoint> ParseListen(const std::string& text) {
+  size_t colon = text.rfind(':');
+  if (colon == std::string::npos) return absl::InvalidArgumentError("'" + text + "' is not HOST:PORT");
+  std::string host = text.substr(0, colon);
+  std::string port = text.substr(colon + 1);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host.empty() || host == "*") host = "0.0.0.0";
+  if (host == "localhost") host = "127.0.0.1";
+  beast::error_code ec;
+  auto address = net::ip::make_address(host, ec);
+  if (ec) return absl::InvalidArgumentError("'" + text + "': '" + host + "' is not an IP address");
+  char* end = nullptr;
+  long value = std::strtol(port.c_str(), &end, 10);
+  if (port.empty() || *end != '\0' || value < 0 || value > 65535) {
+    return absl::InvalidArgumentError("'" + text + "': port must be 0-65535");
+  }
+  return tcp::endpoint(address, static_cast<unsigned short>(value));
+}
+
+std::string EndpointString(const tcp::endpoint& ep) {
+  auto address = ep.address();
+  std::string host = address.is_v6() ? "[" + address.to_string() + "]" : address.to_string();
+  return host + ":" + std::to_string(ep.port());
+}
+
+absl::Status BindAcceptor(tcp::acceptor& acceptor, const std::string& listen) {
+  auto endpoint = ParseListen(listen);
+  if (!endpoint.ok()) return endpoint.status();
+  beast::error_code ec;
+  acceptor.open(endpoint->protocol(), ec);
+  if (!ec) acceptor.set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor.bind(*endpoint, ec);
+  if (!ec) acceptor.listen(net::socket_base::max_listen_connections, ec);
+  if (ec) return absl::UnavailableError("cannot listen on " + listen + ": " + ec.message());
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------
+// Server
+
+struct Server::Impl {
+  Impl(ServerOptions opts, routing::SnapshotStore& store) : options(std::move(opts)), state(store) {
+    int threads = options.threads > 0 ? options.threads : static_cast<int>(std::thread::hardware_concurrency());
+    if (threads < 1) threads = 1;
+    auto tls = upstream::MakeClientTlsContext();
+    for (int i = 0; i < threads; ++i) workers.push_back(std::make_unique<Worker>(tls));
+    api_acceptor.emplace(workers[0]->ioc);
+    admin_acceptor.emplace(workers[0]->ioc);
+  }
+
+  net::awaitable<void> AcceptLoop() {
+    size_t next = 0;
+    for (;;) {
+      Worker& worker = *workers[next++ % workers.size()];
+      auto [ec, socket] = co_await api_acceptor->async_accept(worker.ioc, kUseTuple);
+      if (ec) {
+        if (ec == net::error::operation_aborted || !api_acceptor->is_open()) co_return;
+        log::Warn("accept failed", {{"error", ec.message()}});
+        continue;
+      }
+      beast::error_code opt_ec;
+      socket.set_option(tcp::no_delay(true), opt_ec);
+      net::co_spawn(worker.ioc, RunSession(std::move(socket), worker, state), net::detached);
+    }
+  }
+
+  net::awaitable<void> AdminAcceptLoop() {
+    for (;;) {
+      auto [ec, socket] = co_await admin_acceptor->async_accept(kUseTuple);
+      if (ec) {
+        if (ec == net::error::operation_aborted || !admin_acceptor->is_open()) co_return;
+        continue;
+      }
+      net::co_spawn(workers[0]->ioc, RunAdminSession(std::move(socket), state), net::detached);
+    }
+  }
+
+  // Runs on worker 0.
+  void BeginDrain() {
+    if (draining_started) return;
+    draining_started = true;
+    state.draining.store(true);
+    log::Info("shutting down", {{"open_connections", state.open_connections.load()}});
+    beast::error_code ec;
+    api_acceptor->close(ec);
+    for (auto& worker : workers) {
+      net::post(worker->ioc, [w = worker.get()] {
+        for (auto* stream : w->idle_streams) {
+          beast::error_code cancel_ec;
+          stream->socket().cancel(cancel_ec);
+        }
+      });
+    }
+    net::co_spawn(workers[0]->ioc, WaitDrained(), net::detached);
+  }
+
+  net::awaitable<void> WaitDrained() {
+    auto grace = state.store.Get()->settings().shutdown_grace;
+    auto deadline = std::chrono::steady_clock::now() + grace;
+    net::steady_timer timer(workers[0]->ioc);
+    while (state.open_connections.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+      timer.expires_after(std::chrono::milliseconds(20));
+      co_await timer.async_wait(kUseTuple);
+    }
+    int left = state.open_connections.load();
+    if (left > 0) log::Warn("shutdown grace period over; closing connections", {{"open_connections", left}});
+    beast::error_code ec;
+    admin_acceptor->close(ec);
+    for (auto& worker : workers) worker->ioc.stop();
+  }
+
+  ServerOptions options;
+  ServerState state;
+  std::vector<std::unique_ptr<Worker>> workers;
+  std::optional<tcp::acceptor> api_acceptor;
+  std::optional<tcp::acceptor> admin_acceptor;
+  bool draining_started = false;
+};
+
+Server::Server(ServerOptions options, routing::SnapshotStore& store)
+    : impl_(std::make_unique<Impl>(std::move(options), store)) {}
+
+Server::~Server() = default;
+
+absl::Status Server::Bind() {
+  if (absl::Status s = BindAcceptor(*impl_->api_acceptor, impl_->options.api_listen); !s.ok()) return s;
+  return BindAcceptor(*impl_->admin_acceptor, impl_->options.admin_listen);
+}
+
+std::string Server::api_address() const { return EndpointString(impl_->api_acceptor->local_endpoint()); }
+std::string Server::admin_address() const { return EndpointString(impl_->admin_acceptor->local_endpoint()); }
+
+void Server::Run() {
+  Impl& impl = *impl_;
+  net::io_context& main_ioc = impl.workers[0]->ioc;
+  net::signal_set signals(main_ioc, SIGINT, SIGTERM);
+  signals.async_wait([&impl](const beast::error_code& ec, int signo) {
+    if (ec) return;
+    log::Info("signal received", {{"signal", signo == SIGTERM ? "SIGTERM" : "SIGINT"}});
+    impl.BeginDrain();
+  });
+  net::co_spawn(main_ioc, impl.AcceptLoop(), net::detached);
+  net::co_spawn(main_ioc, impl.AdminAcceptLoop(), net::detached);
+
+  std::vector<std::thread> threads;
+  for (size_t i = 1; i < impl.workers.size(); ++i) {
+    threads.emplace_back([w = impl.workers[i].get()] {
+      auto guard = net::make_work_guard(w->ioc);
+      w->ioc.run();
+    });
+  }
+  {
+    auto guard = net::make_work_guard(main_ioc);
+    main_ioc.run();
+  }
+  signals.cancel();
+  for (auto& t : threads) t.join();
+  log::Info("stopped");
+}
+
+void Server::Shutdown() {
+  net::post(impl_->workers[0]->ioc, [impl = impl_.get()] { impl->BeginDrain(); });
+}
+
+}  // namespace switchboard::server

@@ -1,0 +1,310 @@
+#include "dataplane/upstream/client.h"
+
+#include <sys/socket.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+namespace switchboard::upstream {
+namespace {
+
+constexpr auto kUseTuple = net::as_tuple(net::use_awaitable);
+constexpr size_t kMaxIdlePerOrigin = 64;
+// Servers commonly close idle keep-alive connections after 60 s or more; reusing
+// one close to that races the server's close, so give up on them earlier.
+constexpr std::chrono::seconds kMaxIdleAge{45};
+constexpr size_t kBodyBufferBytes = 16 * 1024;
+
+bool IsIpAddress(const std::string& host) {
+  beast::error_code ec;
+  net::ip::make_address(host, ec);
+  return !ec;
+}
+
+}  // namespace
+
+struct Connection {
+  std::optional<beast::tcp_stream> plain;
+  std::optional<beast::ssl_stream<beast::tcp_stream>> tls;
+  beast::flat_buffer buffer;
+  std::chrono::steady_clock::time_point idle_since;
+  bool reused = false;
+
+  beast::tcp_stream& lowest() { return tls ? beast::get_lowest_layer(*tls) : *plain; }
+
+  // Calls f(stream) with whichever stream is in use.
+  template <typename F>
+  auto With(F&& f) {
+    return tls ? f(*tls) : f(*plain);
+  }
+
+  // A pooled connection the server has closed shows as readable with EOF.
+  bool LooksAlive() {
+    auto& socket = lowest().socket();
+    if (!socket.is_open()) return false;
+    char byte;
+    ssize_t n = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (n == 0) return false;                                           // orderly close
+    if (n < 0) return errno == EAGAIN || errno == EWOULDBLOCK;          // nothing to read: alive
+    return tls.has_value();  // plain HTTP: unsolicited bytes mean a broken exchange; TLS: may be a ticket
+  }
+};
+
+std::string_view FailureName(Failure failure) {
+  switch (failure) {
+    case Failure::kNone: return "ok";
+    case Failure::kResolve: return "resolve";
+    case Failure::kConnect: return "connect";
+    case Failure::kTls: return "tls";
+    case Failure::kTimeout: return "timeout";
+    case Failure::kReset: return "reset";
+    case Failure::kProtocol: return "protocol";
+    case Failure::kTooLarge: return "too_large";
+    case Failure::kCancelled: return "cancelled";
+  }
+  return "unknown";
+}
+
+std::shared_ptr<net::ssl::context> MakeClientTlsContext() {
+  auto ctx = std::make_shared<net::ssl::context>(net::ssl::context::tls_client);
+  ctx->set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 |
+                   net::ssl::context::no_sslv3 | net::ssl::context::no_tlsv1 | net::ssl::context::no_tlsv1_1);
+  // Honors SSL_CERT_FILE / SSL_CERT_DIR, else the system store.
+  ctx->set_default_verify_paths();
+  ctx->set_verify_mode(net::ssl::verify_peer);
+  return ctx;
+}
+
+ConnectionPool::ConnectionPool(net::any_io_executor executor, std::shared_ptr<net::ssl::context> tls)
+    : executor_(std::move(executor)), tls_(std::move(tls)) {}
+
+ConnectionPool::~ConnectionPool() = default;
+
+std::unique_ptr<Connection> ConnectionPool::TakeIdle(const std::string& origin) {
+  auto it = idle_.find(origin);
+  if (it == idle_.end()) return nullptr;
+  auto& list = it->second;
+  auto now = std::chrono::steady_clock::now();
+  while (!list.empty()) {
+    std::unique_ptr<Connection> conn = std::move(list.back());
+    list.pop_back();
+    if (now - conn->idle_since < kMaxIdleAge && conn->LooksAlive()) {
+      conn->reused = true;
+      return conn;
+    }
+  }
+  return nullptr;
+}
+
+void ConnectionPool::PutIdle(const std::string& origin, std::unique_ptr<Connection> connection) {
+  auto& list = idle_[origin];
+  if (list.size() >= kMaxIdlePerOrigin) list.erase(list.begin());  // drop the oldest
+  connection->idle_since = std::chrono::steady_clock::now();
+  connection->lowest().expires_never();
+  list.push_back(std::move(connection));
+}
+
+size_t ConnectionPool::idle_count() const {
+  size_t n = 0;
+  for (const auto& [origin, list] : idle_) n += list.size();
+  return n;
+}
+
+Call::Call(ConnectionPool& pool, Timeouts timeouts) : pool_(pool), timeouts_(timeouts) {}
+
+Call::~Call() {
+  // Only a connection whose response was read to the end, with keep-alive, goes
+  // back to the pool; anything else is closed (which also aborts the upstream's
+  // work on a request the client abandoned).
+  if (connection_ && !cancelled_ && body_done_ && parser_ && parser_->keep_alive()) {
+    pool_.PutIdle(origin_, std::move(connection_));
+  } else if (connection_) {
+    beast::error_code ec;
+    connection_->lowest().socket().close(ec);
+  }
+}
+
+absl::Status Call::Fail(Failure failure, const std::string& what, const beast::error_code& ec) {
+  if (cancelled_) {
+    failure_ = Failure::kCancelled;
+    return absl::CancelledError("the request was cancelled");
+  }
+  if (ec == beast::error::timeout) failure = Failure::kTimeout;
+  failure_ = failure;
+  std::string message = what + ": " + ec.message();
+  if (failure == Failure::kTimeout) return absl::DeadlineExceededError(what + ": timed out");
+  return absl::UnavailableError(message);
+}
+
+net::awaitable<absl::Status> Call::Connect(const Url& url) {
+  auto conn = std::make_unique<Connection>();
+  net::ip::tcp::resolver resolver(pool_.executor());
+  auto [rec, endpoints] = co_await resolver.async_resolve(url.host, url.port, kUseTuple);
+  if (cancelled_) co_return absl::CancelledError("the request was cancelled");
+  if (rec) {
+    absl::Status failed = Fail(Failure::kResolve, "could not resolve upstream host " + url.host, rec);
+    co_return failed;
+  }
+
+  if (url.tls) {
+    conn->tls.emplace(pool_.executor(), pool_.tls());
+  } else {
+    conn->plain.emplace(pool_.executor());
+  }
+  connection_ = std::move(conn);
+  auto& lowest = connection_->lowest();
+  lowest.expires_after(timeouts_.connect);
+  auto [cec, ep] = co_await lowest.async_connect(endpoints, kUseTuple);
+  if (cec) {
+    absl::Status failed = Fail(Failure::kConnect, "could not connect to upstream " + url.host_header, cec);
+    co_return failed;
+  }
+  lowest.socket().set_option(net::ip::tcp::no_delay(true));
+
+  if (url.tls) {
+    auto& tls = *connection_->tls;
+    if (!IsIpAddress(url.host) && !SSL_set_tlsext_host_name(tls.native_handle(), url.host.c_str())) {
+      co_return absl::InternalError("could not set TLS server name");
+    }
+    tls.set_verify_mode(net::ssl::verify_peer);
+    tls.set_verify_callback(net::ssl::host_name_verification(url.host));
+    auto [hec] = co_await tls.async_handshake(net::ssl::stream_base::client, kUseTuple);
+    if (hec) {
+    absl::Status failed = Fail(Failure::kTls, "TLS handshake with upstream " + url.host_header + " failed", hec);
+    co_return failed;
+  }
+  }
+  co_return absl::OkStatus();
+}
+
+net::awaitable<absl::Status> Call::SendAndReadHeader(const providers::UpstreamRequest& request, bool& retryable) {
+  retryable = false;
+  http::request<http::string_body> req{http::verb::post, request.url.target, 11};
+  req.set(http::field::host, request.url.host_header);
+  req.set(http::field::user_agent, "switchboard");
+  for (const auto& [name, value] : request.headers) req.set(name, value);
+  req.body() = request.body;
+  req.keep_alive(true);
+  req.prepare_payload();
+
+  Connection& conn = *connection_;
+  conn.lowest().expires_after(timeouts_.idle);
+  auto [wec, written] =
+      co_await conn.With([&](auto& stream) { return http::async_write(stream, req, kUseTuple); });
+  if (wec) {
+    retryable = conn.reused && !cancelled_;
+    absl::Status failed = Fail(Failure::kReset, "could not send the request to upstream " + request.url.host_header, wec);
+    co_return failed;
+  }
+
+  parser_.emplace();
+  parser_->header_limit(64 * 1024);
+  parser_->body_limit(boost::none);  // bounded by the caller (ReadAll limit, SSE event bound)
+  conn.lowest().expires_after(timeouts_.first_byte);
+  auto [rec, read] =
+      co_await conn.With([&](auto& stream) { return http::async_read_header(stream, conn.buffer, *parser_, kUseTuple); });
+  if (rec) {
+    // A reused connection the server closed just before our request arrived
+    // answers with EOF and nothing else: safe to try once more on a new one.
+    retryable = conn.reused && !cancelled_ && read == 0 &&
+                (rec == http::error::end_of_stream || rec == net::error::connection_reset ||
+                 rec == net::error::eof || rec == net::ssl::error::stream_truncated);
+    Failure kind = rec == beast::error::timeout ? Failure::kTimeout
+                   : (rec == http::error::end_of_stream || rec == net::error::connection_reset ||
+                      rec == net::error::eof)
+                       ? Failure::kReset
+                       : Failure::kProtocol;
+    absl::Status failed = Fail(kind, "upstream " + request.url.host_header + " did not answer", rec);
+    co_return failed;
+  }
+  co_return absl::OkStatus();
+}
+
+net::awaitable<absl::Status> Call::Start(const providers::UpstreamRequest& request) {
+  origin_ = request.url.origin;
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    if (cancelled_) co_return absl::CancelledError("the request was cancelled");
+    connection_ = attempt == 0 ? pool_.TakeIdle(origin_) : nullptr;
+    if (!connection_) {
+      absl::Status connected = co_await Connect(request.url);
+      if (!connected.ok()) co_return connected;
+    }
+    bool retryable = false;
+    absl::Status sent = co_await SendAndReadHeader(request, retryable);
+    if (sent.ok() || !retryable) co_return sent;
+    beast::error_code ec;
+    connection_->lowest().socket().close(ec);
+    connection_.reset();
+    failure_ = Failure::kNone;
+  }
+  co_return absl::UnavailableError("upstream connection failed");
+}
+
+int Call::status() const { return parser_ ? static_cast<int>(parser_->get().result_int()) : 0; }
+
+std::string_view Call::header(std::string_view name) const {
+  if (!parser_) return {};
+  auto it = parser_->get().find(name);
+  if (it == parser_->get().end()) return {};
+  return it->value();
+}
+
+net::awaitable<absl::StatusOr<std::string_view>> Call::ReadSome() {
+  if (body_done_ || !parser_ || !connection_) co_return std::string_view();
+  if (parser_->is_done()) {
+    body_done_ = true;
+    co_return std::string_view();
+  }
+  if (body_buffer_.empty()) body_buffer_.resize(kBodyBufferBytes);
+  Connection& conn = *connection_;
+  for (;;) {
+    parser_->get().body().data = body_buffer_.data();
+    parser_->get().body().size = body_buffer_.size();
+    conn.lowest().expires_after(timeouts_.idle);
+    auto [ec, n] = co_await conn.With(
+        [&](auto& stream) { return http::async_read_some(stream, conn.buffer, *parser_, kUseTuple); });
+    if (ec == http::error::need_buffer) ec = {};
+    if (ec) {
+      Failure kind = ec == beast::error::timeout ? Failure::kTimeout
+                     : ec == http::error::partial_message || ec == http::error::end_of_stream ||
+                             ec == net::error::connection_reset || ec == net::error::eof ||
+                             ec == net::ssl::error::stream_truncated
+                         ? Failure::kReset
+                         : Failure::kProtocol;
+      absl::Status failed = Fail(kind, "upstream connection broke mid-response", ec);
+      co_return failed;
+    }
+    size_t got = body_buffer_.size() - parser_->get().body().size;
+    if (parser_->is_done()) body_done_ = true;
+    if (got > 0 || body_done_) co_return std::string_view(body_buffer_.data(), got);
+  }
+}
+
+net::awaitable<absl::StatusOr<std::string>> Call::ReadAll(uint64_t limit) {
+  std::string body;
+  for (;;) {
+    auto chunk = co_await ReadSome();
+    if (!chunk.ok()) co_return chunk.status();
+    if (chunk->empty()) break;
+    if (body.size() + chunk->size() > limit) {
+      failure_ = Failure::kTooLarge;
+      absl::Status too_large =
+          absl::ResourceExhaustedError("upstream response is larger than " + std::to_string(limit) + " bytes");
+      co_return too_large;
+    }
+    body.append(*chunk);
+  }
+  co_return body;
+}
+
+void Call::Cancel() {
+  cancelled_ = true;
+  if (connection_) {
+    beast::error_code ec;
+    connection_->lowest().socket().cancel(ec);
+    connection_->lowest().socket().close(ec);
+  }
+}
+
+}  // namespace switchboard::upstream

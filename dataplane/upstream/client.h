@@ -1,0 +1,117 @@
+#pragma once
+// The upstream HTTP(S) client: Boost.Beast over TCP or OpenSSL, with per-thread
+// keep-alive connection pools.
+//
+// Threading: the data plane runs one io_context per thread; each thread owns one
+// ConnectionPool (not thread-safe) and every Call runs on that thread's
+// coroutines. A Call lives on the frame of the request handling it.
+//
+// TLS: certificates are verified against OpenSSL's default store (the system CA
+// store, or SSL_CERT_FILE / SSL_CERT_DIR when set), with SNI and a host-name
+// check. There is no way to turn verification off.
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+
+#include "absl/status/statusor.h"
+#include "common/url.h"
+#include "dataplane/providers/provider.h"
+
+namespace switchboard::upstream {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+
+struct Timeouts {
+  std::chrono::milliseconds connect{10'000};
+  std::chrono::milliseconds first_byte{300'000};
+  std::chrono::milliseconds idle{120'000};
+};
+
+// Why an exchange failed; drives the client's status (502/504) and, later,
+// retries and metrics.
+enum class Failure { kNone, kResolve, kConnect, kTls, kTimeout, kReset, kProtocol, kTooLarge, kCancelled };
+std::string_view FailureName(Failure failure);
+
+// A client TLS context for upstreams: verify_peer against the default store.
+std::shared_ptr<net::ssl::context> MakeClientTlsContext();
+
+struct Connection;
+
+class ConnectionPool {
+ public:
+  ConnectionPool(net::any_io_executor executor, std::shared_ptr<net::ssl::context> tls);
+  ~ConnectionPool();
+
+  net::any_io_executor executor() const { return executor_; }
+  net::ssl::context& tls() { return *tls_; }
+
+  // An idle connection to `origin` that still looks alive, or nullptr.
+  std::unique_ptr<Connection> TakeIdle(const std::string& origin);
+  void PutIdle(const std::string& origin, std::unique_ptr<Connection> connection);
+  size_t idle_count() const;
+
+ private:
+  net::any_io_executor executor_;
+  std::shared_ptr<net::ssl::context> tls_;
+  std::map<std::string, std::vector<std::unique_ptr<Connection>>> idle_;
+};
+
+// One request/response exchange with an upstream.
+class Call {
+ public:
+  Call(ConnectionPool& pool, Timeouts timeouts);
+  ~Call();
+  Call(const Call&) = delete;
+  Call& operator=(const Call&) = delete;
+
+  // Connects (or reuses a pooled connection), sends the request and reads the
+  // response header. Errors: UnavailableError (resolve/connect/TLS/reset),
+  // DeadlineExceededError (timeouts), CancelledError (Cancel() was called).
+  net::awaitable<absl::Status> Start(const providers::UpstreamRequest& request);
+
+  int status() const;
+  // A response header's value, empty when absent.
+  std::string_view header(std::string_view name) const;
+
+  // The next bytes of the body as they arrive; an empty view once the body is
+  // complete. The view is valid until the next call.
+  net::awaitable<absl::StatusOr<std::string_view>> ReadSome();
+  // The whole body; ResourceExhausted past `limit` bytes.
+  net::awaitable<absl::StatusOr<std::string>> ReadAll(uint64_t limit);
+
+  // Closes the connection: any pending operation completes at once with an
+  // error, and later ones fail with CancelledError. Call from the Call's thread.
+  void Cancel();
+  bool cancelled() const { return cancelled_; }
+  Failure failure() const { return failure_; }
+
+ private:
+  net::awaitable<absl::Status> Connect(const Url& url);
+  net::awaitable<absl::Status> SendAndReadHeader(const providers::UpstreamRequest& request, bool& retryable);
+  absl::Status Fail(Failure failure, const std::string& what, const beast::error_code& ec);
+
+  ConnectionPool& pool_;
+  Timeouts timeouts_;
+  std::string origin_;
+  std::unique_ptr<Connection> connection_;
+  std::optional<http::response_parser<http::buffer_body>> parser_;
+  std::vector<char> body_buffer_;
+  bool cancelled_ = false;
+  bool body_done_ = false;
+  Failure failure_ = Failure::kNone;
+};
+
+}  // namespace switchboard::upstream

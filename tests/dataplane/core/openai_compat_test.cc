@@ -1,0 +1,92 @@
+#include "dataplane/providers/openai_compat.h"
+
+#include <gtest/gtest.h>
+
+namespace switchboard::providers {
+namespace {
+
+using nlohmann::json;
+
+Target MakeTarget() {
+  Target t;
+  t.url = *ParseUrl("http://127.0.0.1:9/v1/chat/completions");
+  t.model_name = "upstream-model";
+  return t;
+}
+
+std::string Header(const UpstreamRequest& r, const std::string& name) {
+  for (const auto& [k, v] : r.headers) {
+    if (k == name) return v;
+  }
+  return "<absent>";
+}
+
+TEST(NormalizeOpenAiUrl, FireRouterRules) {
+  EXPECT_EQ(NormalizeOpenAiUrl("https://x/v1/chat/completions"), "https://x/v1/chat/completions");
+  EXPECT_EQ(NormalizeOpenAiUrl("https://x/v1/chat/completions/"), "https://x/v1/chat/completions");
+  EXPECT_EQ(NormalizeOpenAiUrl("https://x/v1"), "https://x/v1/chat/completions");
+  EXPECT_EQ(NormalizeOpenAiUrl("https://x/v1/"), "https://x/v1/chat/completions");
+  EXPECT_EQ(NormalizeOpenAiUrl("https://x/api/generate"), "https://x/api/generate");
+}
+
+TEST(OpenAiCompatAdapter, ReplacesOnlyModelAndPassesEveryOtherField) {
+  json client = json::parse(R"({"model":"mine","messages":[{"role":"user","content":"hi"}],"temperature":0.5,
+    "top_k":40,"min_p":0.1,"repetition_penalty":1.1,"reasoning_effort":"low","unknown":{"a":[1,2]},"stream":true})");
+  OpenAiCompatAdapter adapter;
+  auto req = adapter.BuildRequest(MakeTarget(), client, "sk-secret");
+  ASSERT_TRUE(req.ok());
+  json sent = json::parse(req->body);
+  json expected = client;
+  expected["model"] = "upstream-model";
+  EXPECT_EQ(sent, expected);
+  EXPECT_EQ(Header(*req, "Authorization"), "Bearer sk-secret");
+  EXPECT_EQ(Header(*req, "Accept"), "text/event-stream");
+  EXPECT_EQ(req->url.target, "/v1/chat/completions");
+}
+
+TEST(OpenAiCompatAdapter, NoKeyNoAuthorization) {
+  OpenAiCompatAdapter adapter;
+  auto req = adapter.BuildRequest(MakeTarget(), json{{"model", "m"}, {"messages", json::array()}}, "");
+  ASSERT_TRUE(req.ok());
+  EXPECT_EQ(Header(*req, "Authorization"), "<absent>");
+  EXPECT_EQ(Header(*req, "Accept"), "application/json");
+}
+
+TEST(OpenAiCompatTranslator, PassesEventsReadsUsageAndDone) {
+  OpenAiCompatAdapter adapter;
+  auto t = adapter.NewTranslator({"mine", true});
+  std::vector<std::string> out;
+  t->TranslateEvent(R"({"choices":[{"delta":{"content":"a"}}]})", out);
+  t->TranslateEvent(R"({"choices":[],"usage":{"prompt_tokens":3,"completion_tokens":5,"total_tokens":8}})", out);
+  EXPECT_FALSE(t->done());
+  t->TranslateEvent("[DONE]", out);
+  EXPECT_TRUE(t->done());
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(t->usage().total_tokens, 8);
+  EXPECT_EQ(t->usage().prompt_tokens, 3);
+}
+
+TEST(OpenAiCompatTranslator, ErrorKeepsStatusAndMessage) {
+  OpenAiCompatAdapter adapter;
+  auto t = adapter.NewTranslator({"mine", false});
+  auto e = t->TranslateError(429, R"({"error":{"message":"Rate limit reached","type":"requests","code":"rate_limit"}})");
+  EXPECT_EQ(e.status, 429);
+  EXPECT_EQ(e.message, "Rate limit reached");
+  EXPECT_EQ(e.type, "requests");
+  EXPECT_EQ(e.code, "rate_limit");
+  auto plain = t->TranslateError(502, "<html>Bad gateway</html>");
+  EXPECT_EQ(plain.status, 502);
+  EXPECT_NE(plain.message.find("Bad gateway"), std::string::npos);
+  EXPECT_EQ(plain.type, "upstream_error");
+}
+
+TEST(ErrorBody, OpenAiShape) {
+  json body = json::parse(ErrorBody(InvalidRequest("missing_model", "need a model", "model")));
+  EXPECT_EQ(body["error"]["message"], "need a model");
+  EXPECT_EQ(body["error"]["type"], "invalid_request_error");
+  EXPECT_EQ(body["error"]["code"], "missing_model");
+  EXPECT_EQ(body["error"]["param"], "model");
+}
+
+}  // namespace
+}  // namespace switchboard::providers
