@@ -8,6 +8,11 @@
 // immutable and thread-safe (Apply is const and is called concurrently).
 // Processors are pure: no I/O, no clocks, no globals; randomness only from the
 // Rng the caller passes (seeded in tests).
+//
+// Apply never throws: implementations check JSON types before every access, and
+// a request of an unexpected shape (no `messages`, non-object messages, null
+// content) is left as it is. The builtin types, their config and their errors
+// are listed in registry.h; each lives in its own .h/.cc pair.
 
 #include <memory>
 #include <string>

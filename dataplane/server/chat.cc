@@ -5,8 +5,6 @@
 
 #include <ctime>
 
-#include <boost/asio/experimental/awaitable_operators.hpp>
-#include <boost/asio/experimental/channel.hpp>
 #include <nlohmann/json.hpp>
 
 #include "common/log.h"
@@ -106,38 +104,42 @@ net::awaitable<void> ServeTrivial(RequestContext& ctx, const routing::Model& mod
 
 // Waits for the upstream's response header while sending SSE keep-alive
 // comments to the client every `interval`. The exchange runs in its own
-// coroutine so that a keep-alive write never interrupts it half-way.
+// coroutine so that a keep-alive write never interrupts it half-way; when it
+// ends it sets `done` and cancels the tick timer (everything here runs on one
+// thread, so the flag needs no lock and no wake-up can be lost).
 net::awaitable<absl::Status> StartWithKeepAlive(RequestContext& ctx, upstream::Call& call,
                                                 const providers::UpstreamRequest& request) {
-  using namespace net::experimental::awaitable_operators;
   auto executor = co_await net::this_coro::executor;
-  absl::Status status;
-  net::experimental::channel<void(boost::system::error_code)> started(executor, 1);
+  struct Shared {
+    explicit Shared(net::any_io_executor ex) : tick(ex) {}
+    absl::Status status;
+    bool done = false;
+    net::steady_timer tick;
+  };
+  auto shared = std::make_shared<Shared>(executor);
   net::co_spawn(
       executor,
-      [&]() -> net::awaitable<void> {
-        status = co_await call.Start(request);
-        co_await started.async_send(boost::system::error_code{}, kUseTuple);
+      [&call, &request, shared]() -> net::awaitable<void> {
+        absl::Status status = co_await call.Start(request);
+        shared->status = std::move(status);
+        shared->done = true;
+        shared->tick.cancel();
       },
       net::detached);
   auto interval = ctx.snapshot->settings().keep_alive_interval;
   if (interval.count() <= 0) interval = std::chrono::hours(24);
-  net::steady_timer tick(executor);
   Responder& r = ctx.responder;
-  for (;;) {
-    tick.expires_after(interval);
-    auto which = co_await (started.async_receive(kUseTuple) || tick.async_wait(kUseTuple));
-    if (which.index() == 0) break;
-    bool ok = true;
-    if (!r.started()) ok = co_await r.BeginSse();
-    if (ok) ok = co_await r.SendSse(kKeepAlive);
-    if (!ok) {
-      call.Cancel();
-      co_await started.async_receive(kUseTuple);  // the exchange must end before `call` goes away
-      break;
-    }
+  bool client_ok = true;
+  while (!shared->done) {
+    shared->tick.expires_after(client_ok ? interval : std::chrono::hours(24));
+    co_await shared->tick.async_wait(kUseTuple);
+    if (shared->done || !client_ok) continue;
+    if (!r.started()) client_ok = co_await r.BeginSse();
+    if (client_ok) client_ok = co_await r.SendSse(kKeepAlive);
+    // The exchange must end before `call` goes away: cancel it and keep waiting.
+    if (!client_ok) call.Cancel();
   }
-  co_return status;
+  co_return shared->status;
 }
 
 net::awaitable<void> RelayStream(RequestContext& ctx, upstream::Call& call, providers::ResponseTranslator& translator,

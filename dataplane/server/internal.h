@@ -42,11 +42,22 @@ struct ServerState {
   std::atomic<int> open_connections{0};
 };
 
+// An io_context whose pending handlers (suspended coroutines) can be destroyed
+// before the objects they refer to.
+class WorkerContext : public net::io_context {
+ public:
+  WorkerContext() : net::io_context(1) {}
+  using net::io_context::shutdown;
+};
+
 // One per thread: its io_context, upstream connection pool and random source.
 // Only that thread touches it.
 struct Worker {
   explicit Worker(std::shared_ptr<net::ssl::context> tls);
-  net::io_context ioc{1};
+  // Suspended sessions hold references to `pool` and `idle_streams`: destroy
+  // them first, while both still exist.
+  ~Worker() { ioc.shutdown(); }
+  WorkerContext ioc;
   upstream::ConnectionPool pool;
   Rng rng;
   // Client connections waiting for their next request; closed on shutdown.

@@ -106,7 +106,6 @@ DisconnectWatch::~DisconnectWatch() { Stop(); }
 void DisconnectWatch::Start() {
   if (running_) return;
   running_ = true;
-  state_ = std::make_shared<State>();
   net::co_spawn(stream_.get_executor(), Watch(stream_.socket(), state_), net::detached);
 }
 
@@ -283,6 +282,14 @@ net::awaitable<void> RunSession(tcp::socket socket, Worker& worker, ServerState&
     auto [hec, hn] = co_await http::async_read_header(stream, buffer, parser, kUseTuple);
     std::string request_id = NewRequestId(worker.rng);
     Responder early(stream, false, request_id, snapshot->settings().idle_timeout);
+    if (hec == http::error::body_limit) {
+      // Beast checks Content-Length against the body limit with the header.
+      co_await early.SendError(providers::MakeError(
+          413, "invalid_request_error", "request_too_large",
+          "Request body is larger than the limit of " + std::to_string(snapshot->settings().body_limit_bytes) +
+              " bytes"));
+      break;
+    }
     if (hec == http::error::header_limit) {
       co_await early.SendError(providers::MakeError(431, "invalid_request_error", "headers_too_large", "Request headers are too large", ""));
       break;

@@ -1,0 +1,177 @@
+#include "common/config/decode.h"
+
+#include <cstdint>
+#include <limits>
+
+#include "common/config/decode_util.h"
+#include "common/status.h"
+
+namespace switchboard::config {
+namespace {
+
+using decode::ExpectObject;
+using decode::Field;
+using decode::ObjectReader;
+using decode::PathError;
+using decode::ReadInteger;
+using decode::ReadNumber;
+using decode::ReadString;
+using decode::ReadStringList;
+namespace v1 = ::switchboard::config::v1;
+
+constexpr int64_t kMaxInt = std::numeric_limits<int64_t>::max();
+
+absl::Status DecodeKeyProvider(const Json& value, const std::string& path, v1::KeyProvider* out, SourceMap* map) {
+  RETURN_IF_ERROR(ExpectObject(value, path));
+  ObjectReader reader(value, path, map);
+  ASSIGN_OR_RETURN(Field type, reader.Get("type"));
+  RETURN_IF_ERROR(ReadString(type, out->mutable_type()));
+  ASSIGN_OR_RETURN(Field targets, reader.Get("modelTargets"));
+  RETURN_IF_ERROR(ReadStringList(targets, out->mutable_model_targets()));
+  ASSIGN_OR_RETURN(Field key, reader.Get("key"));
+  RETURN_IF_ERROR(ReadString(key, out->mutable_key()));
+  ASSIGN_OR_RETURN(Field env_var, reader.Get("envVar"));
+  RETURN_IF_ERROR(ReadString(env_var, out->mutable_env_var()));
+  return reader.CheckNoUnknownKeys();
+}
+
+absl::Status DecodeModelProvider(const Json& value, const std::string& path, v1::ModelProvider* out, SourceMap* map) {
+  RETURN_IF_ERROR(ExpectObject(value, path));
+  ObjectReader reader(value, path, map);
+  ASSIGN_OR_RETURN(Field type, reader.Get("type"));
+  RETURN_IF_ERROR(ReadString(type, out->mutable_type()));
+  ASSIGN_OR_RETURN(Field chain, reader.Get("processorChain"));
+  RETURN_IF_ERROR(ReadString(chain, out->mutable_processor_chain()));
+  ASSIGN_OR_RETURN(Field model_name, reader.Get("modelName"));
+  RETURN_IF_ERROR(ReadString(model_name, out->mutable_model_name()));
+  ASSIGN_OR_RETURN(Field url, reader.Get("url"));
+  RETURN_IF_ERROR(ReadString(url, out->mutable_url()));
+  ASSIGN_OR_RETURN(Field list, reader.Get("modelList"));
+  RETURN_IF_ERROR(ReadStringList(list, out->mutable_model_list()));
+  ASSIGN_OR_RETURN(Field weights, reader.Get("modelWeights"));
+  if (weights) {
+    RETURN_IF_ERROR(ExpectObject(*weights.value, weights.path));
+    for (const auto& [member, weight] : weights.value->items()) {
+      ASSIGN_OR_RETURN(double w, ReadNumber(weight, weights.path + "." + member));
+      (*out->mutable_model_weights())[member] = w;
+    }
+  }
+  ASSIGN_OR_RETURN(Field output, reader.Get("output"));
+  if (output) RETURN_IF_ERROR(ReadString(output, out->mutable_output()));
+  ASSIGN_OR_RETURN(Field delay, reader.Get("chunkDelayMs"));
+  if (delay) {
+    ASSIGN_OR_RETURN(double ms, ReadNumber(*delay.value, delay.path));
+    out->set_chunk_delay_ms(ms);
+  }
+  return reader.CheckNoUnknownKeys();
+}
+
+// FireRouter's form is a list of processors; {processors: [...]} is accepted too.
+absl::Status DecodeChain(const Json& value, const std::string& path, v1::ProcessorChain* out, SourceMap* map) {
+  const Json* list = &value;
+  if (value.is_object()) {
+    ObjectReader reader(value, path, map);
+    ASSIGN_OR_RETURN(Field processors, reader.Get("processors"));
+    RETURN_IF_ERROR(reader.CheckNoUnknownKeys());
+    if (!processors) return absl::OkStatus();
+    decode::AliasPaths(map, processors.path, path);
+    list = processors.value;
+  }
+  if (!list->is_array()) return PathError(path, "expected a list of processors");
+  for (size_t i = 0; i < list->size(); ++i) {
+    RETURN_IF_ERROR(
+        decode::DecodeProcessor((*list)[i], path + "[" + std::to_string(i) + "]", out->add_processors(), map));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status DecodeServer(const Field& field, v1::ServerSettings* out, SourceMap* map) {
+  RETURN_IF_ERROR(ExpectObject(*field.value, field.path));
+  ObjectReader reader(*field.value, field.path, map);
+  ASSIGN_OR_RETURN(Field body_limit, reader.Get("bodyLimitBytes"));
+  if (body_limit) {
+    ASSIGN_OR_RETURN(int64_t n, ReadInteger(*body_limit.value, body_limit.path, 0, kMaxInt));
+    out->set_body_limit_bytes(static_cast<uint64_t>(n));
+  }
+  struct Seconds {
+    std::string_view name;
+    void (v1::ServerSettings::*set)(double);
+  };
+  for (const Seconds& s : {Seconds{"headerTimeoutSeconds", &v1::ServerSettings::set_header_timeout_seconds},
+                           Seconds{"bodyTimeoutSeconds", &v1::ServerSettings::set_body_timeout_seconds},
+                           Seconds{"idleTimeoutSeconds", &v1::ServerSettings::set_idle_timeout_seconds},
+                           Seconds{"keepAliveIntervalSeconds", &v1::ServerSettings::set_keep_alive_interval_seconds},
+                           Seconds{"shutdownGraceSeconds", &v1::ServerSettings::set_shutdown_grace_seconds}}) {
+    ASSIGN_OR_RETURN(Field f, reader.Get(s.name));
+    if (!f) continue;
+    ASSIGN_OR_RETURN(double d, ReadNumber(*f.value, f.path));
+    (out->*s.set)(d);
+  }
+  return reader.CheckNoUnknownKeys();
+}
+
+absl::Status DecodeUpstream(const Field& field, v1::UpstreamSettings* out, SourceMap* map) {
+  RETURN_IF_ERROR(ExpectObject(*field.value, field.path));
+  ObjectReader reader(*field.value, field.path, map);
+  struct Seconds {
+    std::string_view name;
+    void (v1::UpstreamSettings::*set)(double);
+  };
+  for (const Seconds& s : {Seconds{"connectTimeoutSeconds", &v1::UpstreamSettings::set_connect_timeout_seconds},
+                           Seconds{"firstByteTimeoutSeconds", &v1::UpstreamSettings::set_first_byte_timeout_seconds},
+                           Seconds{"idleTimeoutSeconds", &v1::UpstreamSettings::set_idle_timeout_seconds}}) {
+    ASSIGN_OR_RETURN(Field f, reader.Get(s.name));
+    if (!f) continue;
+    ASSIGN_OR_RETURN(double d, ReadNumber(*f.value, f.path));
+    (out->*s.set)(d);
+  }
+  ASSIGN_OR_RETURN(Field limit, reader.Get("responseLimitBytes"));
+  if (limit) {
+    ASSIGN_OR_RETURN(int64_t n, ReadInteger(*limit.value, limit.path, 0, kMaxInt));
+    out->set_response_limit_bytes(static_cast<uint64_t>(n));
+  }
+  return reader.CheckNoUnknownKeys();
+}
+
+// A top-level map of named entries ("keyProviders", ...), decoded in file order.
+template <typename Message, typename DecodeFn>
+absl::Status DecodeNamed(const Field& field, google::protobuf::Map<std::string, Message>* out, SourceMap* map,
+                         DecodeFn decode_entry) {
+  if (!field) return absl::OkStatus();
+  RETURN_IF_ERROR(ExpectObject(*field.value, field.path));
+  for (const auto& [name, value] : field.value->items()) {
+    RETURN_IF_ERROR(decode_entry(value, field.path + "." + name, &(*out)[name], map));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status DecodeConfig(const Json& root, Config* config, SourceMap* source_map) {
+  if (root.is_null()) {
+    return absl::InvalidArgumentError("the config is empty (expected keys such as port, keyProviders, modelProviders)");
+  }
+  if (!root.is_object()) {
+    return absl::InvalidArgumentError("expected a mapping at the top level (port, keyProviders, modelProviders, ...)");
+  }
+  ObjectReader reader(root, "", source_map);
+  ASSIGN_OR_RETURN(Field port, reader.Get("port"));
+  if (port) {
+    ASSIGN_OR_RETURN(int64_t p, ReadInteger(*port.value, port.path, 0, 65535));
+    config->set_port(static_cast<uint32_t>(p));
+  }
+  ASSIGN_OR_RETURN(Field keys, reader.Get("keyProviders"));
+  RETURN_IF_ERROR(DecodeNamed(keys, config->mutable_key_providers(), source_map, DecodeKeyProvider));
+  ASSIGN_OR_RETURN(Field models, reader.Get("modelProviders"));
+  RETURN_IF_ERROR(DecodeNamed(models, config->mutable_model_providers(), source_map, DecodeModelProvider));
+  ASSIGN_OR_RETURN(Field chains, reader.Get("processorChains"));
+  RETURN_IF_ERROR(DecodeNamed(chains, config->mutable_processor_chains(), source_map, DecodeChain));
+  ASSIGN_OR_RETURN(Field server, reader.Get("server"));
+  if (server) RETURN_IF_ERROR(DecodeServer(server, config->mutable_server(), source_map));
+  ASSIGN_OR_RETURN(Field upstream, reader.Get("upstream"));
+  if (upstream) RETURN_IF_ERROR(DecodeUpstream(upstream, config->mutable_upstream(), source_map));
+  for (std::string_view reserved : kReservedTopLevelKeys) reader.Ignore(reserved);
+  return reader.CheckNoUnknownKeys();
+}
+
+}  // namespace switchboard::config

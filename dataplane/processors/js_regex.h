@@ -1,0 +1,92 @@
+#pragma once
+// JavaScript-flavoured find-and-replace on RE2: what FireRouter's
+// `content.replace(new RegExp(pattern, flags), replacement)` does, in linear
+// time.
+//
+// Pattern: JavaScript syntax as far as RE2 allows. Translated before RE2 sees
+// it: named groups `(?<name>...)` become RE2's `(?P<name>...)` (look-behind
+// `(?<=`, `(?<!` is left for RE2 to reject); JavaScript's empty class `[]`
+// (matches nothing) and `[^]` (matches any character) get RE2 equivalents.
+// Everything else goes to RE2 unchanged, so back-references and look-around are
+// rejected. Known differences that remain: `.` and `^`/`$` (with m) treat only
+// \n as a line break (JavaScript also \r, U+2028, U+2029); `\s` is ASCII
+// whitespace; `\uXXXX` is not accepted (write the character itself or
+// `\x{XXXX}`).
+//
+// Flags: g (replace every match, else only the first), i (case-insensitive),
+// m (^ and $ at line breaks), s (dot matches \n), u (accepted; text is always
+// UTF-8 code points). y (sticky) is rejected as unsupported; any other letter,
+// or a letter given twice, is an error.
+//
+// Replacement: JavaScript's syntax. $1..$99 (two digits when that group exists,
+// else one digit), $& (the match), $` (text before the match), $' (text after
+// it), $<name> (a named group), $$ ($). $0, and $n for a group the pattern does
+// not have, stay literal; so does $<...> when the pattern has no named groups
+// (JavaScript's rule), while a name the pattern lacks gives empty text when it
+// has some. A group that exists but did not take part in the match gives
+// empty text. Any other $ is literal.
+//
+// Global replace of an empty match advances one code point, never splitting a
+// UTF-8 sequence. Immutable and thread-safe once built.
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <re2/re2.h>
+
+#include "absl/status/statusor.h"
+
+namespace switchboard::processors {
+
+struct JsRegexFlags {
+  bool global = false;
+  bool ignore_case = false;
+  bool multiline = false;
+  bool dot_all = false;
+};
+
+// Errors are plain messages (the caller adds the config path).
+absl::StatusOr<JsRegexFlags> ParseJsRegexFlags(std::string_view flags);
+
+// The RE2 form of a JavaScript pattern (see above); never fails: what RE2
+// cannot take it reports when compiling.
+std::string TranslateJsPattern(std::string_view pattern);
+
+class JsRegex {
+ public:
+  // Compiles `pattern` with `flags` and parses `replacement`. Errors (a pattern
+  // RE2 cannot take) are plain messages that include RE2's error text.
+  static absl::StatusOr<std::unique_ptr<const JsRegex>> Compile(std::string_view pattern,
+                                                                const JsRegexFlags& flags,
+                                                                std::string_view replacement);
+
+  // Replaces the first match (every match with g) in `text`. Returns false,
+  // leaving `text` untouched, when nothing matched.
+  bool Replace(std::string& text) const;
+
+  int group_count() const { return regex_->NumberOfCapturingGroups(); }
+
+ private:
+  struct Piece {
+    enum class Kind { kLiteral, kGroup, kBefore, kAfter };
+    Kind kind;
+    std::string literal;  // kLiteral
+    int group = 0;        // kGroup: 0 is the whole match
+  };
+
+  JsRegex(std::unique_ptr<RE2> regex, bool global, std::vector<Piece> pieces, int submatches)
+      : regex_(std::move(regex)), global_(global), pieces_(std::move(pieces)),
+        submatches_(submatches) {}
+
+  static std::vector<Piece> ParseReplacement(std::string_view replacement, const RE2& regex);
+  void Expand(std::string_view subject, const re2::StringPiece* groups, std::string& out) const;
+
+  const std::unique_ptr<RE2> regex_;
+  const bool global_;
+  const std::vector<Piece> pieces_;
+  const int submatches_;  // 1 + the highest group the replacement uses
+};
+
+}  // namespace switchboard::processors

@@ -1,0 +1,226 @@
+// The data plane's non-streamed API as a client sees it: model list, request
+// forwarding, errors, the trivial model, connection handling, admin port.
+
+#include <algorithm>
+#include <set>
+#include <string>
+
+#include "tests/integration/dataplane_fixture.h"
+
+namespace switchboard::testing {
+namespace {
+
+using ApiTest = DataPlaneTest;
+
+void ExpectModelList(const HttpResponse& response, const std::vector<std::string>& names) {
+  ASSERT_TRUE(response.ok()) << response.error;
+  EXPECT_EQ(response.status, 200) << response.body;
+  // The openai SDKs parse a body as JSON only when the Content-Type says so.
+  EXPECT_EQ(response.Header("Content-Type").value_or("").rfind("application/json", 0), 0u);
+  nlohmann::json body = response.Json();
+  ASSERT_TRUE(body.is_object()) << response.body;
+  EXPECT_EQ(body["object"], "list");
+  ASSERT_TRUE(body["data"].is_array()) << response.body;
+  std::set<std::string> ids;
+  for (const auto& model : body["data"]) {
+    EXPECT_EQ(model["object"], "model") << model.dump();
+    ASSERT_TRUE(model["id"].is_string()) << model.dump();
+    ids.insert(model["id"].get<std::string>());
+  }
+  EXPECT_EQ(ids, std::set<std::string>(names.begin(), names.end())) << response.body;
+  EXPECT_EQ(body["data"].size(), names.size()) << response.body;
+}
+
+TEST_F(ApiTest, ListsEveryModelProvider) {
+  ASSERT_NO_FATAL_FAILURE(StartStandard());
+  ExpectModelList(client_.Get(api(), "/v1/models"), StandardModelNames());
+}
+
+TEST_F(ApiTest, ListsModelsWithoutV1Prefix) {
+  ASSERT_NO_FATAL_FAILURE(StartStandard());
+  ExpectModelList(client_.Get(api(), "/models"), StandardModelNames());
+}
+
+TEST_F(ApiTest, ForwardsClientBodyWithUpstreamModelNameAndKey) {
+  ASSERT_NO_FATAL_FAILURE(StartStandard());
+  nlohmann::json answer = UpstreamCompletion("Hi yourself");
+  upstream_.SetHandler([answer](const RecordedRequest&, ResponseWriter& writer) { writer.SendJson(200, answer); });
+  nlohmann::json request = {{"model", "up"},
+                            {"messages", {{{"role", "system"}, {"content", "Be brief."}},
+                                          {{"role", "user"}, {"content", "Hi"}}}},
+                            {"temperature", 0.5},
+                            {"top_k", 40},
+                            {"min_p", 0.1},
+                            {"reasoning_effort", "low"},
+                            {"unknown_field", {{"a", 1}}}};
+
+  HttpResponse response = PostChat(request);
+
+  ASSERT_TRUE(response.ok()) << response.error;
+  EXPECT_EQ(response.status, 200) << response.body;
+  EXPECT_EQ(response.Json(), answer) << response.body;
+  ASSERT_TRUE(upstream_.WaitForRequests(1, kWait));
+  RecordedRequest seen = upstream_.Requests().at(0);
+  EXPECT_EQ(seen.method, "POST");
+  EXPECT_EQ(seen.target, "/v1/chat/completions");
+  EXPECT_EQ(seen.Header("Authorization"), std::string("Bearer ") + kKey);
+  nlohmann::json expected = request;
+  expected["model"] = "upstream-model";
+  EXPECT_EQ(seen.Json(), expected) << seen.body;
+}
+
+TEST_F(ApiTest, NoAuthorizationHeaderWhenNoKeyTargetsTheModel) {
+  ASSERT_NO_FATAL_FAILURE(StartStandard());
+  HttpResponse response = PostChat(ChatRequest("local"));
+  ASSERT_TRUE(response.ok()) << response.error;
+  EXPECT_EQ(response.status, 200) << response.body;
+  ASSERT_TRUE(upstream_.WaitForRequests(1, kWait));
+  RecordedRequest seen = upstream_.Requests().at(0);
+  EXPECT_EQ(seen.target, "/v1/chat/completions");
+  EXPECT_EQ(seen.Header("Authorization"), std::nullopt);
+  EXPECT_EQ(seen.Json()["model"], "m2");
+}
+
+TEST_F(ApiTest, AcceptsChatPathWithoutV1AndWithDoubleSlash) {
+  ASSERT_NO_FATAL_FAILURE(StartStandard());
+  for (const char* target : {"/chat/completions", "//v1/chat/completions", "//chat/completions"}) {
+    SCOPED_TRACE(target);
+    HttpResponse response = PostChat(ChatRequest("up"), target);
+    ASSERT_TRUE(response.ok()) << response.error;
+    EXPECT_EQ(response.status, 200) << response.body;
+    EXPECT_EQ(response.Json()["choices"][0]["message"]["content"], "fake answer") << response.body;
+  }
+  EXPECT_EQ(upstream_.Requests().size(), 3u);
+}
+
+TEST_F(ApiTest, UpstreamRateLimitPassesThrough) {
+  ASSERT_NO_FATAL_FAILURE(StartStandard());
+  upstream_.SetHandler([](const RecordedRequest&, ResponseWriter& writer) {
+    writer.SendJson(429,
+                    {{"error", {{"message", "Rate limit reached"}, {"type", "requests"}, {"code", "rate_limit"}}}});
+  });
+  HttpResponse response = PostChat(ChatRequest("up"));
+  ExpectOpenAiError(response, 429);
+  EXPECT_NE(ErrorMessage(response.body).find("Rate limit reached"), std::string::npos)
+      << response.body;
+  ExpectStillServing();
+}
+
+TEST_F(ApiTest, UpstreamServerErrorPassesThrough) {
+  ASSERT_NO_FATAL_FAILURE(StartStandard());
+  upstream_.SetHandler([](const RecordedRequest&, ResponseWriter& writer) {
+    writer.SendJson(500, {{"error", {{"message", "The server had an error"}, {"type", "server_error"}}}});
+  });
+  HttpResponse response = PostChat(ChatRequest("up"));
+  ExpectOpenAiError(response, 500);
+  EXPECT_NE(ErrorMessage(response.body).find("The server had an error"), std::string::npos)
+      << response.body;
+  ExpectStillServing();
+}
+
+void ExpectInvalidRequest(const HttpResponse& response) {
+  ASSERT_NO_FATAL_FAILURE(ExpectOpenAiError(response, 400));
+  EXPECT_EQ(response.Json()["error"]["type"], "invalid_request_error") << response.body;
+}
+
+TEST_F(ApiTest, MalformedJsonIs400) {
+  ASSERT_NO_FATAL_FAILURE(StartStandard());
+  ExpectInvalidRequest(client_.Request("POST", api(), "/v1/chat/completions", R"({"model": "up", "messages": [)"));
+  ExpectStillServing();
+  EXPECT_TRUE(upstream_.Requests().empty());
+}
+
+TEST_F(ApiTest, BodyWithoutMessagesIs400) {
+  ASSERT_NO_FATAL_FAILURE(StartStandard());
+  ExpectInvalidRequest(PostChat({{"model", "up"}}));
+  ExpectStillServing();
+  EXPECT_TRUE(upstream_.Requests().empty());
+}
+
+TEST_F(ApiTest, BodyWithoutModelIs400) {
+  ASSERT_NO_FATAL_FAILURE(StartStandard());
+  ExpectInvalidRequest(PostChat({{"messages", {{{"role", "user"}, {"content", "Hi"}}}}}));
+  ExpectStillServing();
+  EXPECT_TRUE(upstream_.Requests().empty());
+}
+
+TEST_F(ApiTest, UnknownModelIs404NamingTheModel) {
+  ASSERT_NO_FATAL_FAILURE(StartStandard());
+  HttpResponse response = PostChat(ChatRequest("no-such-model"));
+  ExpectOpenAiError(response, 404);
+  EXPECT_NE(ErrorMessage(response.body).find("no-such-model"), std::string::npos)
+      << response.body;
+  ExpectStillServing();
+  EXPECT_TRUE(upstream_.Requests().empty());
+}
+
+TEST_F(ApiTest, BodyOverTheLimitIs413) {
+  ASSERT_NO_FATAL_FAILURE(StartStandard());
+  nlohmann::json request = ChatRequest("up");
+  request["messages"][0]["content"] = std::string(2048, 'x');  // bodyLimitBytes is 1024
+  HttpResponse response = PostChat(request);
+  ExpectOpenAiError(response, 413);
+  ExpectStillServing();
+  EXPECT_TRUE(upstream_.Requests().empty());
+}
+
+TEST_F(ApiTest, UnknownPathIs404Json) {
+  ASSERT_NO_FATAL_FAILURE(StartStandard());
+  ExpectOpenAiError(client_.Get(api(), "/v1/nothing-here"), 404);
+  ExpectOpenAiError(client_.Request("POST", api(), "/v1/nothing-here", ChatRequest("up").dump()), 404);
+  ExpectStillServing();
+}
+
+TEST_F(ApiTest, TrivialModelAnswersNonStreamed) {
+  ASSERT_NO_FATAL_FAILURE(StartStandard());
+  HttpResponse response = PostChat(ChatRequest("triv"));
+  ASSERT_TRUE(response.ok()) << response.error;
+  EXPECT_EQ(response.status, 200) << response.body;
+  nlohmann::json body = response.Json();
+  ASSERT_TRUE(body.is_object()) << response.body;
+  EXPECT_EQ(body["object"], "chat.completion");
+  ASSERT_TRUE(body["choices"].is_array() && !body["choices"].empty()) << response.body;
+  EXPECT_EQ(body["choices"][0]["message"]["role"], "assistant");
+  EXPECT_EQ(body["choices"][0]["message"]["content"], kTrivialOutput);
+  EXPECT_EQ(body["choices"][0]["finish_reason"], "stop");
+  EXPECT_TRUE(body["usage"].is_object()) << response.body;
+  EXPECT_TRUE(upstream_.Requests().empty());
+}
+
+TEST_F(ApiTest, TwoRequestsOnOneConnection) {
+  ASSERT_NO_FATAL_FAILURE(StartStandard());
+  auto connection = client_.Connect(api());
+  ASSERT_EQ(connection->error(), "");
+  HttpResponse first = connection->Request("POST", "/v1/chat/completions", ChatRequest("up").dump());
+  HttpResponse second = connection->Request("POST", "/v1/chat/completions", ChatRequest("triv").dump());
+  ASSERT_TRUE(first.ok()) << first.error;
+  ASSERT_TRUE(second.ok()) << second.error;
+  EXPECT_EQ(first.status, 200) << first.body;
+  EXPECT_EQ(second.status, 200) << second.body;
+  EXPECT_EQ(second.Json()["choices"][0]["message"]["content"], kTrivialOutput) << second.body;
+}
+
+TEST_F(ApiTest, ConnectionCloseIsAnsweredWithConnectionClose) {
+  ASSERT_NO_FATAL_FAILURE(StartStandard());
+  auto connection = client_.Connect(api());
+  ASSERT_EQ(connection->error(), "");
+  HttpResponse response =
+      connection->Request("POST", "/v1/chat/completions", ChatRequest("up").dump(), {{"Connection", "close"}});
+  ASSERT_TRUE(response.ok()) << response.error;
+  EXPECT_EQ(response.status, 200) << response.body;
+  EXPECT_EQ(response.Header("Connection"), "close");
+  EXPECT_TRUE(connection->WaitClosedByServer(kWait));
+}
+
+TEST_F(ApiTest, AdminHealthAndReadiness) {
+  ASSERT_NO_FATAL_FAILURE(StartStandard());
+  for (const char* target : {"/healthz", "/readyz"}) {
+    SCOPED_TRACE(target);
+    HttpResponse response = client_.Get(dataplane_->admin(), target);
+    ASSERT_TRUE(response.ok()) << response.error;
+    EXPECT_EQ(response.status, 200) << response.body;
+  }
+}
+
+}  // namespace
+}  // namespace switchboard::testing

@@ -1,0 +1,243 @@
+// Streamed chat completions as a client sees them: events relayed as they
+// arrive, keep-alive comments, [DONE], client hang-ups, upstream faults.
+
+#include <string>
+#include <vector>
+
+#include "tests/integration/dataplane_fixture.h"
+
+namespace switchboard::testing {
+namespace {
+
+using namespace std::chrono_literals;
+using Kind = SseItem::Kind;
+using StreamTest = DataPlaneTest;
+
+const Headers kSseHeaders = {{"Content-Type", "text/event-stream"}};
+
+SseItem NextNonComment(SseStream& stream) { return stream.NextSkippingComments(kWait); }
+
+// Expects a data event whose payload is JSON equal to `expected_json`.
+void ExpectDataJson(const SseItem& item, const std::string& expected_json) {
+  ASSERT_EQ(SseKindName(item.kind), "data") << item.text;
+  EXPECT_EQ(nlohmann::json::parse(item.text, nullptr, false), nlohmann::json::parse(expected_json)) << item.text;
+}
+
+void ExpectData(const SseItem& item, const std::string& text) {
+  EXPECT_EQ(SseKindName(item.kind), "data") << item.text;
+  EXPECT_EQ(item.text, text);
+}
+
+void ExpectEnd(const SseItem& item) { EXPECT_EQ(SseKindName(item.kind), "end") << item.text; }
+
+void ExpectSseHead(const SseStream& stream) {
+  ASSERT_TRUE(stream.head().ok()) << stream.head().error;
+  EXPECT_EQ(stream.head().status, 200);
+  EXPECT_EQ(stream.head().Header("Content-Type").value_or("").rfind("text/event-stream", 0), 0u)
+      << stream.head().Header("Content-Type").value_or("(none)");
+}
+
+// The client left at `left_at`; its upstream connection must close within a
+// second. On failure, says how late it closed: a slow close and no close at
+// all are different bugs.
+void ExpectUpstreamClosedWithinASecond(const FakeUpstream& upstream, std::chrono::steady_clock::time_point left_at) {
+  if (upstream.WaitForDisconnect(1s)) return;
+  bool later = upstream.WaitForDisconnect(10s);
+  auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - left_at);
+  ADD_FAILURE() << "the upstream connection outlived the client by over 1 s: "
+                << (later ? "closed after " + std::to_string(elapsed.count()) + " ms" : "still open after 11 s");
+}
+
+TEST_F(StreamTest, EventsArriveAsTheUpstreamSendsThem) {
+  ASSERT_NO_FATAL_FAILURE(StartStandard());
+  Gate second, third;
+  upstream_.SetHandler([second, third](const RecordedRequest&, ResponseWriter& writer) {
+    writer.StartStream(200, kSseHeaders);
+    writer.WriteChunk(SseEvent(UpstreamChunk("A")));
+    if (!writer.Await(second, kWait)) return;
+    writer.WriteChunk(SseEvent(UpstreamChunk("B")));
+    if (!writer.Await(third, kWait)) return;
+    writer.WriteChunk(SseEvent(UpstreamChunk("C")) + SseEvent("[DONE]"));
+    writer.EndStream();
+  });
+
+  auto stream = StreamChat(ChatRequest("up", true));
+  ASSERT_NO_FATAL_FAILURE(ExpectSseHead(*stream));
+  // Each event reaches the client while the upstream is still held back.
+  ExpectDataJson(NextNonComment(*stream), UpstreamChunk("A"));
+  second.Open();
+  ExpectDataJson(NextNonComment(*stream), UpstreamChunk("B"));
+  third.Open();
+  ExpectDataJson(NextNonComment(*stream), UpstreamChunk("C"));
+  ExpectData(NextNonComment(*stream), "[DONE]");
+  ExpectEnd(NextNonComment(*stream));
+
+  ASSERT_TRUE(upstream_.WaitForRequests(1, kWait));
+  nlohmann::json sent = upstream_.Requests().at(0).Json();
+  EXPECT_EQ(sent["stream"], true) << sent.dump();
+  EXPECT_EQ(sent["model"], "upstream-model") << sent.dump();
+}
+
+TEST_F(StreamTest, DoneIsAddedWhenTheUpstreamOmitsIt) {
+  ASSERT_NO_FATAL_FAILURE(StartStandard());
+  for (Framing framing : {Framing::kChunked, Framing::kCloseDelimited}) {
+    SCOPED_TRACE(framing == Framing::kChunked ? "chunked upstream" : "close-delimited upstream");
+    upstream_.SetHandler([framing](const RecordedRequest&, ResponseWriter& writer) {
+      writer.StartStream(200, kSseHeaders, framing);
+      writer.WriteChunk(SseEvent(UpstreamChunk("A")));
+      writer.WriteChunk(SseEvent(UpstreamChunk("B")));
+      writer.EndStream();
+    });
+    auto stream = StreamChat(ChatRequest("up", true));
+    ASSERT_NO_FATAL_FAILURE(ExpectSseHead(*stream));
+    ExpectDataJson(NextNonComment(*stream), UpstreamChunk("A"));
+    ExpectDataJson(NextNonComment(*stream), UpstreamChunk("B"));
+    ExpectData(NextNonComment(*stream), "[DONE]");
+    ExpectEnd(NextNonComment(*stream));
+  }
+}
+
+TEST_F(StreamTest, KeepAliveCommentsWhileTheUpstreamIsSilent) {
+  ASSERT_NO_FATAL_FAILURE(StartStandard());
+  upstream_.SetHandler([](const RecordedRequest&, ResponseWriter& writer) {
+    if (!writer.Delay(1s)) return;  // keepAliveIntervalSeconds is 0.2
+    writer.StartStream(200, kSseHeaders);
+    writer.WriteChunk(SseEvent(UpstreamChunk("late")) + SseEvent("[DONE]"));
+    writer.EndStream();
+  });
+  auto stream = StreamChat(ChatRequest("up", true));
+  ASSERT_NO_FATAL_FAILURE(ExpectSseHead(*stream));
+  int comments = 0;
+  SseItem item = stream->NextSkippingComments(kWait, &comments);
+  EXPECT_GE(comments, 1);
+  ASSERT_EQ(SseKindName(item.kind), "data")
+      << comments << " keep-alive comments, then " << item.text << "; the upstream answered after 1 s";
+  ExpectDataJson(item, UpstreamChunk("late"));
+  ExpectData(NextNonComment(*stream), "[DONE]");
+  ExpectEnd(NextNonComment(*stream));
+}
+
+TEST_F(StreamTest, ClientHangUpClosesTheUpstreamConnection) {
+  ASSERT_NO_FATAL_FAILURE(StartStandard());
+  Gate never;
+  upstream_.SetHandler([never](const RecordedRequest&, ResponseWriter& writer) {
+    writer.StartStream(200, kSseHeaders);
+    writer.WriteChunk(SseEvent(UpstreamChunk("A")));
+    writer.Await(never, 30s);
+  });
+  auto stream = StreamChat(ChatRequest("up", true));
+  ExpectDataJson(NextNonComment(*stream), UpstreamChunk("A"));
+  auto left_at = std::chrono::steady_clock::now();
+  stream->Close();
+  ExpectUpstreamClosedWithinASecond(upstream_, left_at);
+  ExpectStillServing();
+}
+
+// A hang-up while the data plane is still waiting for the upstream's first
+// byte (only keep-alive comments sent so far).
+TEST_F(StreamTest, ClientHangUpBeforeTheFirstByteClosesTheUpstreamConnection) {
+  ASSERT_NO_FATAL_FAILURE(StartStandard());
+  upstream_.SetHandler([](const RecordedRequest&, ResponseWriter& writer) {
+    if (!writer.Delay(30s)) return;
+    writer.SendJson(200, UpstreamCompletion("too late"));
+  });
+  auto stream = StreamChat(ChatRequest("up", true));
+  ASSERT_NO_FATAL_FAILURE(ExpectSseHead(*stream));
+  ASSERT_TRUE(upstream_.WaitForRequests(1, kWait));
+  SseItem comment = stream->Next(kWait);
+  EXPECT_EQ(SseKindName(comment.kind), "comment") << comment.text;
+  auto left_at = std::chrono::steady_clock::now();
+  stream->Close();
+  ExpectUpstreamClosedWithinASecond(upstream_, left_at);
+  ExpectStillServing();
+}
+
+// A client that gives up on a non-streamed request (its own timeout).
+TEST_F(StreamTest, ClientGivingUpOnANonStreamedRequestClosesTheUpstreamConnection) {
+  ASSERT_NO_FATAL_FAILURE(StartStandard());
+  upstream_.SetHandler([](const RecordedRequest&, ResponseWriter& writer) {
+    if (!writer.Delay(30s)) return;
+    writer.SendJson(200, UpstreamCompletion("too late"));
+  });
+  ClientOptions impatient;
+  impatient.timeout = 300ms;
+  HttpResponse response = HttpClient(impatient).PostJson(api(), "/v1/chat/completions", ChatRequest("up"));
+  auto left_at = std::chrono::steady_clock::now();  // the client closed its connection on returning
+  ASSERT_FALSE(response.ok()) << "answered: " << response.status << " " << response.body;
+  ExpectUpstreamClosedWithinASecond(upstream_, left_at);
+  ExpectStillServing();
+}
+
+TEST_F(StreamTest, UpstreamErrorBeforeAnyByteKeepsItsStatus) {
+  ASSERT_NO_FATAL_FAILURE(StartStandard());
+  struct Case {
+    int status;
+    std::string message;
+  };
+  for (const Case& c : {Case{429, "Rate limit reached"}, Case{500, "The server had an error"}}) {
+    SCOPED_TRACE(c.status);
+    upstream_.SetHandler([c](const RecordedRequest&, ResponseWriter& writer) {
+      writer.SendJson(c.status, {{"error", {{"message", c.message}, {"type", "requests"}, {"code", "some_code"}}}});
+    });
+    HttpResponse response = PostChat(ChatRequest("up", true));
+    ExpectOpenAiError(response, c.status);
+    EXPECT_NE(ErrorMessage(response.body).find(c.message), std::string::npos) << response.body;
+  }
+  ExpectStillServing();
+}
+
+TEST_F(StreamTest, UpstreamDyingMidStreamEndsWithErrorEventAndDone) {
+  ASSERT_NO_FATAL_FAILURE(StartStandard());
+  for (AbortMode mode : {AbortMode::kReset, AbortMode::kClose}) {
+    SCOPED_TRACE(mode == AbortMode::kReset ? "reset" : "close");
+    upstream_.SetHandler([mode](const RecordedRequest&, ResponseWriter& writer) {
+      writer.StartStream(200, kSseHeaders);
+      writer.WriteChunk(SseEvent(UpstreamChunk("A")));
+      writer.Abort(mode);
+    });
+    auto stream = StreamChat(ChatRequest("up", true));
+    ASSERT_NO_FATAL_FAILURE(ExpectSseHead(*stream));
+    ExpectDataJson(NextNonComment(*stream), UpstreamChunk("A"));
+    SseItem error = NextNonComment(*stream);
+    ASSERT_EQ(SseKindName(error.kind), "data") << error.text;
+    nlohmann::json parsed = nlohmann::json::parse(error.text, nullptr, false);
+    EXPECT_TRUE(parsed.is_object() && parsed.contains("error") && parsed["error"].is_object() &&
+                parsed["error"]["message"].is_string())
+        << error.text;
+    ExpectData(NextNonComment(*stream), "[DONE]");
+    ExpectEnd(NextNonComment(*stream));
+  }
+  ExpectStillServing();
+}
+
+TEST_F(StreamTest, TrivialModelStreamsChunksThenDone) {
+  ASSERT_NO_FATAL_FAILURE(StartStandard());
+  auto stream = StreamChat(ChatRequest("triv", true));
+  ASSERT_NO_FATAL_FAILURE(ExpectSseHead(*stream));
+  std::vector<nlohmann::json> chunks;
+  SseItem item = NextNonComment(*stream);
+  for (; item.kind == Kind::kData && item.text != "[DONE]"; item = NextNonComment(*stream)) {
+    nlohmann::json chunk = nlohmann::json::parse(item.text, nullptr, false);
+    ASSERT_TRUE(chunk.is_object()) << item.text;
+    chunks.push_back(chunk);
+  }
+  ExpectData(item, "[DONE]");
+  ExpectEnd(NextNonComment(*stream));
+
+  ASSERT_GE(chunks.size(), 2u);
+  std::string text;
+  for (auto& chunk : chunks) {
+    EXPECT_EQ(chunk["object"], "chat.completion.chunk") << chunk.dump();
+    ASSERT_TRUE(chunk["choices"].is_array()) << chunk.dump();
+    if (chunk["choices"].empty()) continue;
+    const nlohmann::json& content = chunk["choices"][0]["delta"]["content"];
+    if (content.is_string()) text += content.get<std::string>();
+  }
+  EXPECT_EQ(text, kTrivialOutput);
+  ASSERT_FALSE(chunks.back()["choices"].empty()) << chunks.back().dump();
+  EXPECT_EQ(chunks.back()["choices"][0]["finish_reason"], "stop") << chunks.back().dump();
+  EXPECT_TRUE(upstream_.Requests().empty());
+}
+
+}  // namespace
+}  // namespace switchboard::testing
