@@ -45,13 +45,18 @@ struct Usage {
 struct RequestInfo {
   std::string requested_model;  // the name the client asked for
   bool stream = false;
+  bool include_usage = false;   // stream_options.include_usage
+  std::string id;               // "chatcmpl-..." for translators that build their own objects
+  int64_t created = 0;          // unix seconds, likewise
 };
 
 class ResponseTranslator {
  public:
   virtual ~ResponseTranslator() = default;
 
-  // A complete 2xx non-streamed upstream body -> the body the client gets.
+  // A complete 2xx non-streamed upstream body -> the body the client gets. An
+  // InvalidArgument error means the upstream refused the client's prompt (the
+  // client gets 400 prompt_blocked with the message); any other error, 502.
   virtual absl::StatusOr<std::string> TranslateBody(std::string body) = 0;
 
   // One upstream SSE event's data (the text after "data: ", lines joined) ->

@@ -9,6 +9,7 @@
 #include "common/config/validate.h"
 #include "common/status.h"
 #include "common/url.h"
+#include "dataplane/providers/gemini.h"
 #include "dataplane/providers/openai_compat.h"
 #include "dataplane/providers/trivial.h"
 
@@ -91,6 +92,7 @@ absl::StatusOr<std::shared_ptr<const Snapshot>> Snapshot::Build(const Config& co
     snap->chains_.push_back(std::move(chain));
   }
 
+  auto* gemini = snap->adapters_.emplace_back(std::make_unique<providers::GeminiAdapter>()).get();
   auto* openai = snap->adapters_.emplace_back(std::make_unique<providers::OpenAiCompatAdapter>()).get();
   auto* openrouter =
       snap->adapters_
@@ -150,12 +152,21 @@ absl::StatusOr<std::shared_ptr<const Snapshot>> Snapshot::Build(const Config& co
       model.chain = it->second;
     }
     const std::string& type = mp.type();
-    if (type == "genericoai" || type == "openrouter") {
-      model.type = type == "genericoai" ? ProviderType::kGenericOai : ProviderType::kOpenRouter;
-      model.adapter = type == "genericoai" ? openai : openrouter;
-      std::string url = type == "openrouter"
-                            ? std::string(providers::kOpenRouterUrl)
-                            : providers::NormalizeOpenAiUrl(mp.url().empty() ? providers::kOpenAiDefaultUrl : mp.url());
+    if (type == "genericoai" || type == "openrouter" || type == "gemini") {
+      std::string url;
+      if (type == "gemini") {
+        model.type = ProviderType::kGemini;
+        model.adapter = gemini;
+        url = providers::NormalizeGeminiUrl(mp.url().empty() ? providers::kGeminiDefaultUrl : mp.url());
+      } else if (type == "openrouter") {
+        model.type = ProviderType::kOpenRouter;
+        model.adapter = openrouter;
+        url = providers::kOpenRouterUrl;
+      } else {
+        model.type = ProviderType::kGenericOai;
+        model.adapter = openai;
+        url = providers::NormalizeOpenAiUrl(mp.url().empty() ? providers::kOpenAiDefaultUrl : mp.url());
+      }
       auto parsed = ParseUrl(url);
       if (!parsed.ok()) return PathError(path + ".url", std::string(parsed.status().message()));
       model.target.url = *std::move(parsed);
@@ -168,9 +179,6 @@ absl::StatusOr<std::shared_ptr<const Snapshot>> Snapshot::Build(const Config& co
           }
         }
       }
-    } else if (type == "gemini") {
-      model.type = ProviderType::kGemini;
-      return PathError(path + ".type", "the gemini provider is not supported yet");
     } else if (type == "trivial") {
       model.type = ProviderType::kTrivial;
       model.output = mp.has_output() ? mp.output() : std::string(providers::kTrivialDefaultOutput);

@@ -63,6 +63,14 @@ net::awaitable<void> FailStream(Responder& r, ClientError error) {
   if (co_await r.SendSse(out)) co_await r.EndSse();
 }
 
+// stream_options.include_usage
+bool IncludeUsage(const json& body) {
+  auto it = body.find("stream_options");
+  if (it == body.end() || !it->is_object()) return false;
+  auto flag = it->find("include_usage");
+  return flag != it->end() && flag->is_boolean() && flag->get<bool>();
+}
+
 net::awaitable<void> ServeTrivial(RequestContext& ctx, const routing::Model& model, const json& body,
                                   Outcome& outcome) {
   providers::TrivialResponse response;
@@ -79,11 +87,7 @@ net::awaitable<void> ServeTrivial(RequestContext& ctx, const routing::Model& mod
     co_await r.SendJson(200, providers::TrivialCompletionBody(response));
     co_return;
   }
-  bool include_usage = false;
-  if (auto it = body.find("stream_options"); it != body.end() && it->is_object()) {
-    auto flag = it->find("include_usage");
-    include_usage = flag != it->end() && flag->is_boolean() && flag->get<bool>();
-  }
+  bool include_usage = IncludeUsage(body);
   if (!co_await r.BeginSse()) co_return;
   net::steady_timer timer(ctx.worker.ioc);
   bool first = true;
@@ -200,12 +204,14 @@ net::awaitable<void> RelayStream(RequestContext& ctx, upstream::Call& call, prov
 net::awaitable<void> ServeUpstream(RequestContext& ctx, const routing::Model& model, json body, Outcome& outcome) {
   Responder& r = ctx.responder;
   const routing::Key* key = model.keys.Next();
+  providers::RequestInfo info{outcome.requested_model, outcome.stream, IncludeUsage(body),
+                              RandomId(ctx.worker.rng, "chatcmpl-"), static_cast<int64_t>(std::time(nullptr))};
   auto request = model.adapter->BuildRequest(model.target, std::move(body), key ? std::string_view(key->value) : "");
   if (!request.ok()) {
     co_await r.SendError(providers::InvalidRequest("invalid_request", std::string(request.status().message())));
     co_return;
   }
-  auto translator = model.adapter->NewTranslator({outcome.requested_model, outcome.stream});
+  auto translator = model.adapter->NewTranslator(info);
   const auto& settings = ctx.snapshot->settings();
   upstream::Call call(ctx.worker.pool,
                       {settings.connect_timeout, settings.first_byte_timeout, settings.upstream_idle_timeout});
@@ -271,7 +277,11 @@ net::awaitable<void> ServeUpstream(RequestContext& ctx, const routing::Model& mo
   outcome.usage = translator->usage();
   outcome.first_token = std::chrono::steady_clock::now();
   if (!client_body.ok()) {
+    // InvalidArgument: the upstream refused the prompt itself (the client's to fix).
     ClientError error{502, "upstream_error", "upstream_bad_response", std::string(client_body.status().message()), ""};
+    if (absl::IsInvalidArgument(client_body.status())) {
+      error = providers::InvalidRequest("prompt_blocked", std::string(client_body.status().message()));
+    }
     if (r.started()) {
       co_await FailStream(r, error);
     } else {

@@ -165,6 +165,28 @@ modelProviders:
   EXPECT_EQ(snap->Find("triv")->output, "Yahallo! Some extra padding to make this longer...");
 }
 
+TEST(Snapshot, GeminiUrlsAndKeys) {
+  auto snap = BuildOrDie(R"(
+keyProviders:
+  google: {type: literal, key: AIza-test, modelTargets: ["^gem"]}
+modelProviders:
+  gem-default: {type: gemini, modelName: gemini-2.5-flash}
+  gem-models: {type: gemini, modelName: x, url: "http://127.0.0.1:1/v1beta/models/"}
+  gem-v1beta: {type: gemini, modelName: x, url: "http://127.0.0.1:1/v1beta"}
+  gem-proxy: {type: gemini, modelName: x, url: "http://127.0.0.1:1/proxy"}
+)");
+  ASSERT_TRUE(snap);
+  const Model* def = snap->Find("gem-default");
+  EXPECT_EQ(def->type, ProviderType::kGemini);
+  EXPECT_EQ(def->target.url.ToString(), "https://generativelanguage.googleapis.com:443/v1beta/models");
+  EXPECT_EQ(def->target.model_name, "gemini-2.5-flash");
+  ASSERT_NE(def->adapter, nullptr);
+  EXPECT_EQ(def->keys.Next()->value, "AIza-test");
+  EXPECT_EQ(snap->Find("gem-models")->target.url.target, "/v1beta/models");
+  EXPECT_EQ(snap->Find("gem-v1beta")->target.url.target, "/v1beta/models");
+  EXPECT_EQ(snap->Find("gem-proxy")->target.url.target, "/proxy/v1beta/models");
+}
+
 TEST(Snapshot, SettingsDefaultsAndOverrides) {
   auto snap = BuildOrDie(R"(
 port: 3100

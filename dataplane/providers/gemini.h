@@ -1,0 +1,49 @@
+#pragma once
+// Google Gemini (`gemini`): OpenAI chat requests are translated into Gemini's
+// native generateContent / streamGenerateContent?alt=sse requests, and Gemini's
+// GenerateContentResponse objects (whole, or one per SSE event) back into
+// chat.completion / chat.completion.chunk objects.
+//
+// The request side lives in gemini_request.cc, the response side in
+// gemini_response.cc. Both are pure (see provider.h): the response id and the
+// `created` time come from RequestInfo.
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "dataplane/providers/provider.h"
+
+namespace switchboard::providers {
+
+class GeminiAdapter : public Adapter {
+ public:
+  // `target.url` is the base URL (".../v1beta/models", see NormalizeGeminiUrl);
+  // the request goes to "<base>/<modelName>:generateContent", or
+  // ":streamGenerateContent?alt=sse" when the client asked for a stream. The key
+  // travels in the `x-goog-api-key` header, never in the URL. A request Gemini
+  // cannot express (a remote image URL, a bad field type) is an
+  // InvalidArgumentError whose message the client sees.
+  absl::StatusOr<UpstreamRequest> BuildRequest(const Target& target, nlohmann::json request,
+                                               std::string_view key) const override;
+  std::unique_ptr<ResponseTranslator> NewTranslator(const RequestInfo& info) const override;
+};
+
+// The Gemini request body for an OpenAI chat request (what BuildRequest sends).
+absl::StatusOr<nlohmann::json> GeminiRequestBody(const nlohmann::json& request);
+
+// The Gemini URL rule (FireRouter's): after dropping one trailing '/', a URL
+// ending in `v1beta/models` is kept, one ending in `v1beta` gets `/models`, any
+// other gets `/v1beta/models`.
+std::string NormalizeGeminiUrl(std::string_view url);
+
+// Gemini finishReason -> OpenAI finish_reason.
+std::string_view GeminiFinishReason(std::string_view reason);
+
+std::unique_ptr<ResponseTranslator> NewGeminiTranslator(const RequestInfo& info);
+
+inline constexpr std::string_view kGeminiDefaultUrl = "https://generativelanguage.googleapis.com/v1beta/models";
+
+}  // namespace switchboard::providers

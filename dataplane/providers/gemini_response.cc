@@ -1,0 +1,238 @@
+// Gemini GenerateContentResponse -> chat.completion / chat.completion.chunk.
+
+#include <algorithm>
+#include <map>
+#include <utility>
+
+#include "dataplane/providers/gemini.h"
+
+namespace switchboard::providers {
+namespace {
+
+using nlohmann::json;
+
+std::string Dump(const json& value) { return value.dump(-1, ' ', false, json::error_handler_t::replace); }
+
+int64_t Count(const json& object, const char* name) {
+  auto it = object.find(name);
+  return it != object.end() && it->is_number_integer() ? it->get<int64_t>() : -1;
+}
+
+// What one candidate said in one response: its text, its thoughts, its finish reason.
+struct CandidateText {
+  int index = 0;
+  std::string content;
+  std::string reasoning;
+  std::string finish;  // Gemini's finishReason, empty while unfinished
+};
+
+std::vector<CandidateText> ReadCandidates(const json& response) {
+  std::vector<CandidateText> out;
+  auto candidates = response.find("candidates");
+  if (candidates == response.end() || !candidates->is_array()) return out;
+  int position = 0;
+  for (const auto& candidate : *candidates) {
+    CandidateText text;
+    text.index = position++;
+    if (!candidate.is_object()) continue;
+    if (auto index = candidate.find("index"); index != candidate.end() && index->is_number_integer()) {
+      text.index = index->get<int>();
+    }
+    if (auto reason = candidate.find("finishReason"); reason != candidate.end() && reason->is_string()) {
+      text.finish = reason->get<std::string>();
+    }
+    auto content = candidate.find("content");
+    if (content != candidate.end() && content->is_object()) {
+      auto parts = content->find("parts");
+      if (parts != content->end() && parts->is_array()) {
+        for (const auto& part : *parts) {
+          if (!part.is_object()) continue;
+          auto t = part.find("text");
+          if (t == part.end() || !t->is_string()) continue;  // function calls etc. are not translated
+          auto thought = part.find("thought");
+          bool is_thought = thought != part.end() && thought->is_boolean() && thought->get<bool>();
+          (is_thought ? text.reasoning : text.content) += t->get_ref<const std::string&>();
+        }
+      }
+    }
+    out.push_back(std::move(text));
+  }
+  return out;
+}
+
+// promptFeedback.blockReason when Gemini answered no candidate at all, else empty.
+std::string BlockReason(const json& response) {
+  auto candidates = response.find("candidates");
+  if (candidates != response.end() && candidates->is_array() && !candidates->empty()) return "";
+  auto feedback = response.find("promptFeedback");
+  if (feedback == response.end() || !feedback->is_object()) return "";
+  auto reason = feedback->find("blockReason");
+  return reason != feedback->end() && reason->is_string() ? reason->get<std::string>() : "";
+}
+
+class GeminiTranslator : public ResponseTranslator {
+ public:
+  explicit GeminiTranslator(RequestInfo info) : info_(std::move(info)) {}
+
+  absl::StatusOr<std::string> TranslateBody(std::string body) override {
+    auto parsed = json::parse(body, nullptr, false);
+    if (parsed.is_discarded()) return absl::InternalError("Gemini sent a response that is not JSON");
+    // streamGenerateContent without alt=sse answers a JSON list of responses.
+    std::vector<const json*> responses;
+    if (parsed.is_array()) {
+      for (const auto& item : parsed) responses.push_back(&item);
+    } else {
+      responses.push_back(&parsed);
+    }
+    std::map<int, CandidateText> choices;
+    std::string blocked;
+    for (const json* response : responses) {
+      if (!response->is_object()) return absl::InternalError("Gemini sent a response that is not a JSON object");
+      ReadUsage(*response);
+      if (std::string reason = BlockReason(*response); !reason.empty()) blocked = reason;
+      for (auto& candidate : ReadCandidates(*response)) {
+        CandidateText& choice = choices[candidate.index];
+        choice.content += candidate.content;
+        choice.reasoning += candidate.reasoning;
+        if (!candidate.finish.empty()) choice.finish = candidate.finish;
+      }
+    }
+    if (choices.empty()) {
+      if (!blocked.empty()) return absl::InvalidArgumentError("Gemini blocked the prompt: " + blocked);
+      return absl::InternalError("Gemini returned no candidates");
+    }
+    json out_choices = json::array();
+    for (const auto& [index, choice] : choices) {
+      json message = {{"role", "assistant"}, {"content", choice.content}};
+      if (!choice.reasoning.empty()) message["reasoning_content"] = choice.reasoning;
+      out_choices.push_back({{"index", index},
+                             {"message", std::move(message)},
+                             {"finish_reason", GeminiFinishReason(choice.finish)}});
+    }
+    json out = {{"id", info_.id},
+                {"object", "chat.completion"},
+                {"created", info_.created},
+                {"model", info_.requested_model},
+                {"choices", std::move(out_choices)}};
+    if (usage_.known()) out["usage"] = UsageJson();
+    return Dump(out);
+  }
+
+  void TranslateEvent(std::string_view data, std::vector<std::string>& out) override {
+    if (done_) return;
+    if (data == "[DONE]") {  // Gemini sends none, but a proxy in between might
+      done_ = true;
+      return;
+    }
+    auto response = json::parse(data, nullptr, false);
+    if (!response.is_object()) return;  // not a GenerateContentResponse: nothing to say
+    if (auto error = response.find("error"); error != response.end()) {
+      // An error in the middle of a stream: show it to the client and stop.
+      int status = 502;
+      if (error->is_object()) {
+        if (int64_t code = Count(*error, "code"); code >= 400 && code < 600) status = static_cast<int>(code);
+      }
+      out.push_back(ErrorBody(TranslateError(status, data)));
+      done_ = true;
+      return;
+    }
+    ReadUsage(response);
+    if (std::string reason = BlockReason(response); !reason.empty()) {
+      out.push_back(ErrorBody(InvalidRequest("prompt_blocked", "Gemini blocked the prompt: " + reason)));
+      done_ = true;
+      return;
+    }
+    for (const auto& candidate : ReadCandidates(response)) {
+      if (finished_[candidate.index]) continue;
+      json delta = json::object();
+      if (!started_[candidate.index]) delta["role"] = "assistant";
+      if (!candidate.reasoning.empty()) delta["reasoning_content"] = candidate.reasoning;
+      if (!candidate.content.empty()) delta["content"] = candidate.content;
+      json finish = nullptr;
+      if (!candidate.finish.empty()) {
+        finish = GeminiFinishReason(candidate.finish);
+        finished_[candidate.index] = true;
+      }
+      if (candidate.reasoning.empty() && candidate.content.empty() && finish.is_null()) continue;
+      started_[candidate.index] = true;
+      json choice = {{"index", candidate.index}, {"delta", std::move(delta)}, {"finish_reason", std::move(finish)}};
+      out.push_back(Dump(Chunk(json::array({std::move(choice)}))));
+    }
+  }
+
+  void Finish(std::vector<std::string>& out) override {
+    if (!info_.include_usage || !usage_.known()) return;
+    json chunk = Chunk(json::array());
+    chunk["usage"] = UsageJson();
+    out.push_back(Dump(chunk));
+  }
+
+  ClientError TranslateError(int status, std::string_view body) const override {
+    ClientError error = ResponseTranslator::TranslateError(status, body);  // message, type by status
+    auto parsed = json::parse(body, nullptr, false);
+    const json* node = &parsed;
+    if (node->is_array() && !node->empty()) node = &(*node)[0];
+    if (node->is_object()) {
+      if (auto e = node->find("error"); e != node->end() && e->is_object()) {
+        // Gemini's `status` (RESOURCE_EXHAUSTED, INVALID_ARGUMENT, ...) says more than the number.
+        if (auto s = e->find("status"); s != e->end() && s->is_string()) error.code = s->get<std::string>();
+      }
+    }
+    return error;
+  }
+
+ private:
+  void ReadUsage(const json& response) {
+    auto it = response.find("usageMetadata");
+    if (it == response.end() || !it->is_object()) return;
+    int64_t prompt = Count(*it, "promptTokenCount");
+    int64_t candidates = Count(*it, "candidatesTokenCount");
+    int64_t thoughts = Count(*it, "thoughtsTokenCount");
+    int64_t total = Count(*it, "totalTokenCount");
+    usage_.prompt_tokens = prompt;
+    usage_.completion_tokens = std::max<int64_t>(candidates, 0) + std::max<int64_t>(thoughts, 0);
+    usage_.total_tokens = total >= 0 ? total : std::max<int64_t>(prompt, 0) + usage_.completion_tokens;
+    reasoning_tokens_ = thoughts;
+    cached_tokens_ = Count(*it, "cachedContentTokenCount");
+  }
+
+  json UsageJson() const {
+    json usage = {{"prompt_tokens", std::max<int64_t>(usage_.prompt_tokens, 0)},
+                  {"completion_tokens", std::max<int64_t>(usage_.completion_tokens, 0)},
+                  {"total_tokens", std::max<int64_t>(usage_.total_tokens, 0)}};
+    if (reasoning_tokens_ >= 0) usage["completion_tokens_details"] = {{"reasoning_tokens", reasoning_tokens_}};
+    if (cached_tokens_ >= 0) usage["prompt_tokens_details"] = {{"cached_tokens", cached_tokens_}};
+    return usage;
+  }
+
+  json Chunk(json choices) const {
+    return {{"id", info_.id},
+            {"object", "chat.completion.chunk"},
+            {"created", info_.created},
+            {"model", info_.requested_model},
+            {"choices", std::move(choices)}};
+  }
+
+  RequestInfo info_;
+  int64_t reasoning_tokens_ = -1;
+  int64_t cached_tokens_ = -1;
+  std::map<int, bool> started_;   // a chunk went out for this choice (the role was sent)
+  std::map<int, bool> finished_;  // its finish_reason went out
+};
+
+}  // namespace
+
+std::string_view GeminiFinishReason(std::string_view reason) {
+  if (reason == "MAX_TOKENS") return "length";
+  if (reason == "SAFETY" || reason == "BLOCKLIST" || reason == "PROHIBITED_CONTENT" || reason == "SPII" ||
+      reason == "IMAGE_SAFETY" || reason == "RECITATION") {
+    return "content_filter";
+  }
+  return "stop";  // STOP, and reasons OpenAI has no word for
+}
+
+std::unique_ptr<ResponseTranslator> NewGeminiTranslator(const RequestInfo& info) {
+  return std::make_unique<GeminiTranslator>(info);
+}
+
+}  // namespace switchboard::providers

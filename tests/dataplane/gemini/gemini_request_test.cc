@@ -1,0 +1,191 @@
+// OpenAI chat request -> Gemini request: URL, headers and body fixtures.
+
+#include <gtest/gtest.h>
+
+#include "dataplane/providers/gemini.h"
+
+namespace switchboard::providers {
+namespace {
+
+using nlohmann::json;
+
+Target MakeTarget(std::string_view base = "https://generativelanguage.googleapis.com/v1beta/models") {
+  Target t;
+  t.url = *ParseUrl(NormalizeGeminiUrl(base));
+  t.model_name = "gemini-2.5-flash";
+  return t;
+}
+
+std::string Header(const UpstreamRequest& r, const std::string& name) {
+  for (const auto& [k, v] : r.headers) {
+    if (k == name) return v;
+  }
+  return "<absent>";
+}
+
+json Body(const std::string& client) {
+  auto body = GeminiRequestBody(json::parse(client));
+  EXPECT_TRUE(body.ok()) << body.status();
+  return body.ok() ? *body : json();
+}
+
+TEST(NormalizeGeminiUrl, FireRouterRules) {
+  EXPECT_EQ(NormalizeGeminiUrl("https://x/v1beta/models"), "https://x/v1beta/models");
+  EXPECT_EQ(NormalizeGeminiUrl("https://x/v1beta/models/"), "https://x/v1beta/models");
+  EXPECT_EQ(NormalizeGeminiUrl("https://x/v1beta"), "https://x/v1beta/models");
+  EXPECT_EQ(NormalizeGeminiUrl("https://x/v1beta/"), "https://x/v1beta/models");
+  EXPECT_EQ(NormalizeGeminiUrl("https://x"), "https://x/v1beta/models");
+  EXPECT_EQ(NormalizeGeminiUrl("https://x/proxy/"), "https://x/proxy/v1beta/models");
+  EXPECT_EQ(NormalizeGeminiUrl(kGeminiDefaultUrl), kGeminiDefaultUrl);
+}
+
+TEST(GeminiAdapter, NonStreamedTargetAndKeyHeader) {
+  GeminiAdapter adapter;
+  auto req = adapter.BuildRequest(MakeTarget(), json::parse(R"({"model":"m","messages":[{"role":"user","content":"hi"}]})"),
+                                  "AIza-secret");
+  ASSERT_TRUE(req.ok()) << req.status();
+  EXPECT_EQ(req->url.ToString(),
+            "https://generativelanguage.googleapis.com:443/v1beta/models/gemini-2.5-flash:generateContent");
+  EXPECT_EQ(req->url.target, "/v1beta/models/gemini-2.5-flash:generateContent");
+  EXPECT_EQ(Header(*req, "x-goog-api-key"), "AIza-secret");
+  EXPECT_EQ(Header(*req, "Authorization"), "<absent>");
+  EXPECT_EQ(req->url.target.find("key="), std::string::npos);
+  EXPECT_EQ(req->body.find("AIza-secret"), std::string::npos);
+  EXPECT_EQ(Header(*req, "Content-Type"), "application/json");
+}
+
+TEST(GeminiAdapter, StreamedTargetUsesSse) {
+  GeminiAdapter adapter;
+  Target target = MakeTarget("http://127.0.0.1:9/");
+  target.model_name = "models/gemini-2.5-pro";  // the "models/" prefix is tolerated
+  auto req = adapter.BuildRequest(
+      target, json::parse(R"({"model":"m","stream":true,"messages":[{"role":"user","content":"hi"}]})"), "");
+  ASSERT_TRUE(req.ok()) << req.status();
+  EXPECT_EQ(req->url.target, "/v1beta/models/gemini-2.5-pro:streamGenerateContent?alt=sse");
+  EXPECT_EQ(Header(*req, "x-goog-api-key"), "<absent>");
+  EXPECT_EQ(Header(*req, "Accept"), "text/event-stream");
+}
+
+TEST(GeminiRequest, RolesSystemInstructionAndMerging) {
+  json body = Body(R"({"messages":[
+    {"role":"system","content":"Be brief."},
+    {"role":"developer","content":[{"type":"text","text":"Speak French."}]},
+    {"role":"user","content":"Hello"},
+    {"role":"user","content":"Are you there?"},
+    {"role":"assistant","content":"Oui."},
+    {"role":"system","content":"Now speak German."},
+    {"role":"tool","content":"42"}
+  ]})");
+  json expected_system = json::parse(R"({"parts":[{"text":"Be brief."},{"text":"Speak French."}]})");
+  EXPECT_EQ(body["systemInstruction"], expected_system);
+  json expected_contents = json::parse(R"([
+    {"role":"user","parts":[{"text":"Hello"},{"text":"Are you there?"}]},
+    {"role":"model","parts":[{"text":"Oui."}]},
+    {"role":"user","parts":[{"text":"Now speak German."},{"text":"42"}]}
+  ])");
+  EXPECT_EQ(body["contents"], expected_contents);
+}
+
+TEST(GeminiRequest, ModelFirstGetsAMinimalUserTurn) {
+  json body = Body(R"({"messages":[{"role":"system","content":"s"},{"role":"assistant","content":"Hi, I am a bot."},
+    {"role":"user","content":"hi"}]})");
+  json expected = json::parse(R"([
+    {"role":"user","parts":[{"text":"."}]},
+    {"role":"model","parts":[{"text":"Hi, I am a bot."}]},
+    {"role":"user","parts":[{"text":"hi"}]}
+  ])");
+  EXPECT_EQ(body["contents"], expected);
+}
+
+TEST(GeminiRequest, EmptyAndNullContentIsDropped) {
+  json body = Body(R"({"messages":[{"role":"user","content":"a"},{"role":"assistant","content":null},
+    {"role":"assistant","content":""},{"role":"user","content":"b"}]})");
+  json expected = json::parse(R"([{"role":"user","parts":[{"text":"a"},{"text":"b"}]}])");
+  EXPECT_EQ(body["contents"], expected);
+  EXPECT_FALSE(body.contains("systemInstruction"));
+}
+
+TEST(GeminiRequest, InlineImages) {
+  json body = Body(R"({"messages":[{"role":"user","content":[
+    {"type":"text","text":"What is this?"},
+    {"type":"image_url","image_url":{"url":"data:image/png;base64,iVBORw0KGgo="}}]}]})");
+  json expected = json::parse(R"([{"role":"user","parts":[{"text":"What is this?"},
+    {"inlineData":{"mimeType":"image/png","data":"iVBORw0KGgo="}}]}])");
+  EXPECT_EQ(body["contents"], expected);
+}
+
+TEST(GeminiRequest, RemoteImageIsAClearInvalidArgument) {
+  GeminiAdapter adapter;
+  auto req = adapter.BuildRequest(MakeTarget(), json::parse(R"({"messages":[{"role":"user","content":[
+    {"type":"image_url","image_url":{"url":"https://example.com/cat.png"}}]}]})"),
+                                  "k");
+  ASSERT_FALSE(req.ok());
+  EXPECT_TRUE(absl::IsInvalidArgument(req.status()));
+  EXPECT_NE(req.status().message().find("remote image URLs are not supported"), std::string::npos);
+
+  auto bad = GeminiRequestBody(json::parse(R"({"messages":[{"role":"user","content":[
+    {"type":"image_url","image_url":{"url":"data:image/png,notbase64"}}]}]})"));
+  EXPECT_TRUE(absl::IsInvalidArgument(bad.status()));
+  auto audio = GeminiRequestBody(json::parse(R"({"messages":[{"role":"user","content":[
+    {"type":"input_audio","input_audio":{}}]}]})"));
+  EXPECT_TRUE(absl::IsInvalidArgument(audio.status()));
+}
+
+TEST(GeminiRequest, GenerationConfig) {
+  json body = Body(R"({"messages":[{"role":"user","content":"hi"}],
+    "temperature":0.7,"top_p":0.9,"top_k":40,"max_tokens":100,"stop":["a","b","c","d","e","f"],"n":2,
+    "presence_penalty":0.5,"frequency_penalty":0.25,"seed":7,"response_format":{"type":"json_object"}})");
+  json expected = json::parse(R"({"temperature":0.7,"topP":0.9,"topK":40,"maxOutputTokens":100,
+    "stopSequences":["a","b","c","d","e"],"candidateCount":2,"presencePenalty":0.5,"frequencyPenalty":0.25,
+    "seed":7,"responseMimeType":"application/json"})");
+  EXPECT_EQ(body["generationConfig"], expected);
+}
+
+TEST(GeminiRequest, MaxCompletionTokensStopStringAndSchema) {
+  json body = Body(R"({"messages":[{"role":"user","content":"hi"}],"max_tokens":10,"max_completion_tokens":20,
+    "stop":"END","response_format":{"type":"json_schema","json_schema":{"name":"x",
+    "schema":{"type":"object","properties":{"a":{"type":"string"}}}}}})");
+  json expected = json::parse(R"({"maxOutputTokens":20,"stopSequences":["END"],
+    "responseMimeType":"application/json","responseSchema":{"type":"object","properties":{"a":{"type":"string"}}}})");
+  EXPECT_EQ(body["generationConfig"], expected);
+}
+
+TEST(GeminiRequest, NoGenerationConfigWhenNothingIsSet) {
+  json body = Body(R"({"messages":[{"role":"user","content":"hi"}],"temperature":null})");
+  EXPECT_FALSE(body.contains("generationConfig"));
+}
+
+TEST(GeminiRequest, BadTypesAreInvalidArgument) {
+  for (const char* extra : {R"("temperature":"hot")", R"("top_k":1.5)", R"("stop":5)", R"("stop":[1])",
+                            R"("reasoning_effort":"extreme")", R"("response_format":{"type":"xml"})"}) {
+    auto body = GeminiRequestBody(json::parse(std::string(R"({"messages":[{"role":"user","content":"hi"}],)") + extra + "}"));
+    EXPECT_TRUE(absl::IsInvalidArgument(body.status())) << extra;
+  }
+  EXPECT_TRUE(absl::IsInvalidArgument(GeminiRequestBody(json::parse(R"({"messages":[]})")).status()));
+}
+
+TEST(GeminiRequest, SafetySettingsAllOff) {
+  json body = Body(R"({"messages":[{"role":"user","content":"hi"}]})");
+  json expected = json::parse(R"([
+    {"category":"HARM_CATEGORY_HARASSMENT","threshold":"OFF"},
+    {"category":"HARM_CATEGORY_HATE_SPEECH","threshold":"OFF"},
+    {"category":"HARM_CATEGORY_SEXUALLY_EXPLICIT","threshold":"OFF"},
+    {"category":"HARM_CATEGORY_DANGEROUS_CONTENT","threshold":"OFF"},
+    {"category":"HARM_CATEGORY_CIVIC_INTEGRITY","threshold":"OFF"}])");
+  EXPECT_EQ(body["safetySettings"], expected);
+}
+
+TEST(GeminiRequest, ReasoningEffort) {
+  auto thinking = [](const char* effort) {
+    json body = Body(std::string(R"({"messages":[{"role":"user","content":"hi"}],"reasoning_effort":")") + effort +
+                     "\"}");
+    return body["generationConfig"]["thinkingConfig"];
+  };
+  EXPECT_EQ(thinking("low"), json::parse(R"({"thinkingBudget":1024,"includeThoughts":true})"));
+  EXPECT_EQ(thinking("medium"), json::parse(R"({"thinkingBudget":8192,"includeThoughts":true})"));
+  EXPECT_EQ(thinking("high"), json::parse(R"({"thinkingBudget":24576,"includeThoughts":true})"));
+  EXPECT_EQ(thinking("none"), json::parse(R"({"thinkingBudget":0})"));
+}
+
+}  // namespace
+}  // namespace switchboard::providers
