@@ -30,7 +30,7 @@ the running config.
 options:
   --config FILE            config file (YAML or JSON)
   --listen HOST:PORT       API address (default 127.0.0.1:<config port, 3000>)
-  --admin-listen HOST:PORT admin address: /healthz, /readyz (default 127.0.0.1:9901)
+  --admin-listen HOST:PORT admin address: /healthz, /readyz, /metrics (default 127.0.0.1:9901)
   --node-id ID             name of this replica in logs (default: host name)
   --threads N              I/O threads (default: number of cores)
   --log-level LEVEL        debug, info, warn or error (default info)
@@ -112,7 +112,8 @@ absl::StatusOr<std::shared_ptr<const routing::Snapshot>> LoadSnapshot(const std:
 // Polls the config file and swaps in a new snapshot when it changes.
 class FileWatcher {
  public:
-  FileWatcher(std::string path, routing::SnapshotStore& store) : path_(std::move(path)), store_(store) {
+  FileWatcher(std::string path, routing::SnapshotStore& store, metrics::DataPlaneMetrics& metrics)
+      : path_(std::move(path)), store_(store), metrics_(metrics) {
     stamp_ = Stamp();
     thread_ = std::thread([this] { Loop(); });
   }
@@ -141,9 +142,11 @@ class FileWatcher {
       stamp_ = stamp;
       auto snapshot = LoadSnapshot(path_);
       if (!snapshot.ok()) {
+        metrics_.ConfigRejected();
         log::Error("config reload failed; keeping the current config", {{"error", snapshot.status().message()}});
         continue;
       }
+      metrics_.ConfigApplied(**snapshot, ++version_);
       store_.Set(*std::move(snapshot));
       log::Info("config reloaded", {{"config", path_}});
     }
@@ -151,6 +154,8 @@ class FileWatcher {
 
   std::string path_;
   routing::SnapshotStore& store_;
+  metrics::DataPlaneMetrics& metrics_;
+  uint64_t version_ = 1;  // the file's first load is version 1
   std::string stamp_;
   std::mutex mu_;
   std::condition_variable cv_;
@@ -175,17 +180,19 @@ int main(int argc, char** argv) {
   }
   routing::SnapshotStore store;
   store.Set(*snapshot);
+  metrics::DataPlaneMetrics metrics;
+  metrics.ConfigApplied(**snapshot, 1);
 
   server::ServerOptions options;
   options.api_listen = flags.listen.empty() ? "127.0.0.1:" + std::to_string((*snapshot)->settings().port) : flags.listen;
   options.admin_listen = flags.admin_listen;
   options.threads = flags.threads;
-  server::Server server(options, store);
+  server::Server server(options, store, metrics);
   if (absl::Status bound = server.Bind(); !bound.ok()) {
     log::Error("cannot start", {{"error", bound.message()}});
     return 1;
   }
-  FileWatcher watcher(flags.config, store);
+  FileWatcher watcher(flags.config, store, metrics);
   nlohmann::json ready = {{"api", server.api_address()},
                           {"admin", server.admin_address()},
                           {"config", flags.config},

@@ -7,8 +7,13 @@ bool EndsWith(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
 }
 
+// The request asks for a usage chunk on every stream (for our metrics); when
+// the client did not ask for one itself, that chunk (empty `choices`, a
+// `usage` object) is read and then dropped.
 class OpenAiCompatTranslator : public ResponseTranslator {
  public:
+  explicit OpenAiCompatTranslator(bool client_wants_usage) : client_wants_usage_(client_wants_usage) {}
+
   absl::StatusOr<std::string> TranslateBody(std::string body) override {
     // Cheap pre-check: only parse when there is a usage object to read.
     if (body.find("\"usage\"") != std::string::npos) {
@@ -25,10 +30,18 @@ class OpenAiCompatTranslator : public ResponseTranslator {
     }
     if (data.find("\"usage\"") != std::string_view::npos) {
       auto parsed = nlohmann::json::parse(data, nullptr, false);
-      if (parsed.is_object()) ReadOpenAiUsage(parsed, usage_);
+      if (parsed.is_object()) {
+        ReadOpenAiUsage(parsed, usage_);
+        auto choices = parsed.find("choices");
+        bool usage_only = choices != parsed.end() && choices->is_array() && choices->empty();
+        if (usage_only && !client_wants_usage_) return;
+      }
     }
     out.emplace_back(data);
   }
+
+ private:
+  bool client_wants_usage_;
 };
 
 }  // namespace
@@ -51,14 +64,21 @@ absl::StatusOr<UpstreamRequest> OpenAiCompatAdapter::BuildRequest(const Target& 
   bool stream = false;
   if (auto it = request.find("stream"); it != request.end() && it->is_boolean()) stream = it->get<bool>();
   out.headers.emplace_back("Accept", stream ? "text/event-stream" : "application/json");
+  if (stream) {
+    // Usage for our metrics; the translator drops the extra chunk again when
+    // the client did not ask for it.
+    auto& options = request["stream_options"];
+    if (!options.is_object()) options = nlohmann::json::object();
+    options["include_usage"] = true;
+  }
   if (!key.empty()) out.headers.emplace_back("Authorization", "Bearer " + std::string(key));
   for (const auto& header : extra_headers_) out.headers.push_back(header);
   out.body = request.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   return out;
 }
 
-std::unique_ptr<ResponseTranslator> OpenAiCompatAdapter::NewTranslator(const RequestInfo&) const {
-  return std::make_unique<OpenAiCompatTranslator>();
+std::unique_ptr<ResponseTranslator> OpenAiCompatAdapter::NewTranslator(const RequestInfo& info) const {
+  return std::make_unique<OpenAiCompatTranslator>(info.include_usage);
 }
 
 }  // namespace switchboard::providers

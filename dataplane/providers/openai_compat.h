@@ -1,8 +1,10 @@
 #pragma once
 // OpenAI-compatible upstreams (`genericoai`, `openrouter`): the client's body goes
-// upstream with `model` replaced and every other field untouched; the answer
+// upstream with `model` replaced and every other field untouched, except that a
+// streamed request also asks for `stream_options.include_usage`; the answer
 // comes back as it is (it is already OpenAI's format), while the translator reads
-// the token usage on the way.
+// the token usage on the way (and drops the usage-only chunk when the client did
+// not ask for it).
 
 #include "dataplane/providers/provider.h"
 

@@ -29,9 +29,10 @@ std::string RandomId(Rng& rng, std::string_view prefix) {
   return id;
 }
 
-// What one request did, for its log line.
+// What one request did, for its log line and metrics.
 struct Outcome {
   std::string requested_model;
+  bool model_known = false;  // requested_model names a model of the snapshot
   std::string routed_model;
   std::string provider_type;
   bool stream = false;
@@ -201,6 +202,41 @@ net::awaitable<void> RelayStream(RequestContext& ctx, upstream::Call& call, prov
   if (co_await r.SendSse(out)) co_await r.EndSse();
 }
 
+metrics::AttemptOutcome ClassifyAttempt(const upstream::Call& call, bool client_gone) {
+  using metrics::AttemptOutcome;
+  if (client_gone) return AttemptOutcome::kClientDisconnect;
+  switch (call.failure()) {
+    case upstream::Failure::kNone: break;
+    case upstream::Failure::kTimeout: return AttemptOutcome::kTimeout;
+    case upstream::Failure::kResolve:
+    case upstream::Failure::kConnect:
+    case upstream::Failure::kTls: return AttemptOutcome::kConnectFailure;
+    case upstream::Failure::kCancelled: return AttemptOutcome::kClientDisconnect;
+    case upstream::Failure::kReset:
+    case upstream::Failure::kProtocol:
+    case upstream::Failure::kTooLarge: return AttemptOutcome::kBrokenResponse;
+  }
+  if (call.status() < 200 || call.status() >= 300) return AttemptOutcome::kErrorStatus;
+  return AttemptOutcome::kOk;
+}
+
+// Counts one upstream attempt when it goes out of scope, however the handler
+// left (coroutine frames run destructors at co_return too).
+class AttemptRecorder {
+ public:
+  AttemptRecorder(RequestContext& ctx, const routing::Model& model, const upstream::Call& call)
+      : ctx_(ctx), model_(model), call_(call) {}
+  ~AttemptRecorder() {
+    ctx_.state.metrics.UpstreamAttempt(model_.name,
+                                       ClassifyAttempt(call_, ctx_.watch.client_gone() || ctx_.responder.failed()));
+  }
+
+ private:
+  RequestContext& ctx_;
+  const routing::Model& model_;
+  const upstream::Call& call_;
+};
+
 net::awaitable<void> ServeUpstream(RequestContext& ctx, const routing::Model& model, json body, Outcome& outcome) {
   Responder& r = ctx.responder;
   const routing::Key* key = model.keys.Next();
@@ -215,6 +251,7 @@ net::awaitable<void> ServeUpstream(RequestContext& ctx, const routing::Model& mo
   const auto& settings = ctx.snapshot->settings();
   upstream::Call call(ctx.worker.pool,
                       {settings.connect_timeout, settings.first_byte_timeout, settings.upstream_idle_timeout});
+  AttemptRecorder recorder(ctx, model, call);
   ctx.watch.set_on_gone([&call] { call.Cancel(); });
   ctx.watch.Start();
 
@@ -305,10 +342,27 @@ double Millis(std::chrono::steady_clock::duration d) {
   return std::chrono::duration<double, std::milli>(d).count();
 }
 
-void LogRequest(const RequestContext& ctx, const Outcome& outcome) {
+// The request's log line and metrics; called once, when it ends.
+void FinishRequest(const RequestContext& ctx, const Outcome& outcome) {
   auto now = std::chrono::steady_clock::now();
+  int status = ctx.responder.failed() && ctx.responder.status() == 0 ? 499 : ctx.responder.status();
+  metrics::RequestRecord record;
+  record.requested_model = outcome.model_known ? outcome.requested_model : std::string(metrics::kUnknownModel);
+  record.routed_model = outcome.routed_model;
+  record.provider_type = outcome.provider_type;
+  record.status = status;
+  record.duration = now - ctx.start;
+  if (outcome.first_token != std::chrono::steady_clock::time_point{}) {
+    record.time_to_first_token = outcome.first_token - ctx.start;
+  }
+  if (outcome.usage.prompt_tokens >= 0) record.prompt_tokens = static_cast<uint64_t>(outcome.usage.prompt_tokens);
+  if (outcome.usage.completion_tokens >= 0) {
+    record.completion_tokens = static_cast<uint64_t>(outcome.usage.completion_tokens);
+  }
+  ctx.state.metrics.RequestFinished(record, outcome.stream);
+
   json fields = {{"id", ctx.responder.request_id()},
-                 {"status", ctx.responder.failed() && ctx.responder.status() == 0 ? 499 : ctx.responder.status()},
+                 {"status", status},
                  {"model", outcome.requested_model},
                  {"stream", outcome.stream},
                  {"duration_ms", Millis(now - ctx.start)}};
@@ -375,28 +429,32 @@ bool ApplyChains(const routing::Route& route, json& body, RequestContext& ctx) {
 
 }  // namespace
 
-net::awaitable<void> HandleChatCompletions(RequestContext& ctx) {
-  Outcome outcome;
+namespace {
+
+// Everything between the request's arrival and its end; FinishRequest runs
+// after it, whichever way it left.
+net::awaitable<void> ServeChat(RequestContext& ctx, Outcome& outcome) {
   json body;
   ClientError error;
   if (!ParseChatBody(ctx.request.body(), body, error)) {
+    ctx.state.metrics.RequestStarted(false);
     co_await ctx.responder.SendError(error);
-    LogRequest(ctx, outcome);
     co_return;
   }
   outcome.requested_model = body["model"].get<std::string>();
   auto stream = body.find("stream");
   outcome.stream = stream != body.end() && stream->is_boolean() && stream->get<bool>();
+  ctx.state.metrics.RequestStarted(outcome.stream);
   const routing::Model* requested = ctx.snapshot->Find(outcome.requested_model);
   if (requested == nullptr) {
     co_await ctx.responder.SendError(providers::MakeError(404, "invalid_request_error", "model_not_found",
                                       "The model '" + outcome.requested_model +
                                           "' does not exist. GET /v1/models lists the models this router serves.",
                                       "model"));
-    outcome.requested_model = "(unknown)";  // never log what a client typed as a model name
-    LogRequest(ctx, outcome);
+    outcome.requested_model = std::string(metrics::kUnknownModel);  // never log what a client typed as a model name
     co_return;
   }
+  outcome.model_known = true;
   routing::Route route = ctx.snapshot->Resolve(*requested, ctx.worker.rng);
   const routing::Model& model = *route.model;
   outcome.routed_model = model.name;
@@ -404,7 +462,6 @@ net::awaitable<void> HandleChatCompletions(RequestContext& ctx) {
   ctx.responder.AddHeader("x-switchboard-model", model.name);
   if (!ApplyChains(route, body, ctx)) {
     co_await ctx.responder.SendError(providers::MakeError(500, "server_error", "processor_failed", "A processor failed on this request", ""));
-    LogRequest(ctx, outcome);
     co_return;
   }
   if (model.type == routing::ProviderType::kTrivial) {
@@ -412,7 +469,14 @@ net::awaitable<void> HandleChatCompletions(RequestContext& ctx) {
   } else {
     co_await ServeUpstream(ctx, model, std::move(body), outcome);
   }
-  LogRequest(ctx, outcome);
+}
+
+}  // namespace
+
+net::awaitable<void> HandleChatCompletions(RequestContext& ctx) {
+  Outcome outcome;
+  co_await ServeChat(ctx, outcome);
+  FinishRequest(ctx, outcome);
 }
 
 }  // namespace switchboard::server

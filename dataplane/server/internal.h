@@ -22,6 +22,7 @@
 #include <boost/beast/http.hpp>
 
 #include "common/random.h"
+#include "dataplane/metrics/metrics.h"
 #include "dataplane/providers/errors.h"
 #include "dataplane/routing/snapshot.h"
 #include "dataplane/upstream/client.h"
@@ -36,8 +37,9 @@ inline constexpr auto kUseTuple = net::as_tuple(net::use_awaitable);
 
 // State shared by all threads.
 struct ServerState {
-  explicit ServerState(routing::SnapshotStore& s) : store(s) {}
+  ServerState(routing::SnapshotStore& s, metrics::DataPlaneMetrics& m) : store(s), metrics(m) {}
   routing::SnapshotStore& store;
+  metrics::DataPlaneMetrics& metrics;
   std::atomic<bool> draining{false};
   std::atomic<int> open_connections{0};
 };

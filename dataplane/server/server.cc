@@ -347,7 +347,7 @@ net::awaitable<void> RunSession(tcp::socket socket, Worker& worker, ServerState&
 }
 
 // The admin port: /healthz (the process serves), /readyz (a config is loaded and
-// the server is not draining).
+// the server is not draining), /metrics (Prometheus text format).
 net::awaitable<void> RunAdminSession(tcp::socket socket, ServerState& state) {
   beast::tcp_stream stream(std::move(socket));
   beast::flat_buffer buffer;
@@ -361,13 +361,16 @@ net::awaitable<void> RunAdminSession(tcp::socket socket, ServerState& state) {
     std::string path = NormalizePath(req.target());
     if (path == "/healthz") {
       res.body() = R"({"status":"ok"})";
+    } else if (path == "/metrics") {
+      res.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
+      res.body() = state.metrics.Serialize();
     } else if (path == "/readyz") {
       bool ready = state.store.Get() != nullptr && !state.draining.load();
       res.result(ready ? http::status::ok : http::status::service_unavailable);
       res.body() = ready ? R"({"status":"ready"})" : R"({"status":"draining"})";
     } else {
       res.result(http::status::not_found);
-      res.body() = R"({"error":{"message":"not found; try /healthz or /readyz","type":"invalid_request_error","code":"not_found","param":null}})";
+      res.body() = R"({"error":{"message":"not found; try /healthz, /readyz or /metrics","type":"invalid_request_error","code":"not_found","param":null}})";
     }
     res.keep_alive(req.keep_alive());
     res.prepare_payload();
@@ -421,7 +424,8 @@ absl::Status BindAcceptor(tcp::acceptor& acceptor, const std::string& listen) {
 // Server
 
 struct Server::Impl {
-  Impl(ServerOptions opts, routing::SnapshotStore& store) : options(std::move(opts)), state(store) {
+  Impl(ServerOptions opts, routing::SnapshotStore& store, metrics::DataPlaneMetrics& metrics)
+      : options(std::move(opts)), state(store, metrics) {
     int threads = options.threads > 0 ? options.threads : static_cast<int>(std::thread::hardware_concurrency());
     if (threads < 1) threads = 1;
     auto tls = upstream::MakeClientTlsContext();
@@ -499,8 +503,8 @@ struct Server::Impl {
   bool draining_started = false;
 };
 
-Server::Server(ServerOptions options, routing::SnapshotStore& store)
-    : impl_(std::make_unique<Impl>(std::move(options), store)) {}
+Server::Server(ServerOptions options, routing::SnapshotStore& store, metrics::DataPlaneMetrics& metrics)
+    : impl_(std::make_unique<Impl>(std::move(options), store, metrics)) {}
 
 Server::~Server() = default;
 

@@ -1,6 +1,6 @@
 #pragma once
 // The data plane's HTTP servers: the OpenAI-compatible API and the admin port
-// (/healthz, /readyz). One io_context per thread (the number of cores); a
+// (/healthz, /readyz, /metrics). One io_context per thread (the number of cores); a
 // connection lives on one thread for its whole life, with its upstream
 // connection pool, so the request path takes no locks.
 
@@ -8,6 +8,7 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "dataplane/metrics/metrics.h"
 #include "dataplane/routing/snapshot.h"
 
 namespace switchboard::server {
@@ -20,8 +21,9 @@ struct ServerOptions {
 
 class Server {
  public:
-  // `store` must hold a snapshot before Run() and outlive the server.
-  Server(ServerOptions options, routing::SnapshotStore& store);
+  // `store` must hold a snapshot before Run(); `store` and `metrics` outlive
+  // the server.
+  Server(ServerOptions options, routing::SnapshotStore& store, metrics::DataPlaneMetrics& metrics);
   ~Server();
 
   // Binds both listeners; the error names the address that failed.

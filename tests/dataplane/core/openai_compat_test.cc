@@ -21,6 +21,14 @@ std::string Header(const UpstreamRequest& r, const std::string& name) {
   return "<absent>";
 }
 
+RequestInfo Info(bool stream, bool include_usage) {
+  RequestInfo info;
+  info.requested_model = "mine";
+  info.stream = stream;
+  info.include_usage = include_usage;
+  return info;
+}
+
 TEST(NormalizeOpenAiUrl, FireRouterRules) {
   EXPECT_EQ(NormalizeOpenAiUrl("https://x/v1/chat/completions"), "https://x/v1/chat/completions");
   EXPECT_EQ(NormalizeOpenAiUrl("https://x/v1/chat/completions/"), "https://x/v1/chat/completions");
@@ -38,6 +46,7 @@ TEST(OpenAiCompatAdapter, ReplacesOnlyModelAndPassesEveryOtherField) {
   json sent = json::parse(req->body);
   json expected = client;
   expected["model"] = "upstream-model";
+  expected["stream_options"] = {{"include_usage", true}};  // asked for our metrics
   EXPECT_EQ(sent, expected);
   EXPECT_EQ(Header(*req, "Authorization"), "Bearer sk-secret");
   EXPECT_EQ(Header(*req, "Accept"), "text/event-stream");
@@ -52,9 +61,34 @@ TEST(OpenAiCompatAdapter, NoKeyNoAuthorization) {
   EXPECT_EQ(Header(*req, "Accept"), "application/json");
 }
 
+TEST(OpenAiCompatAdapter, StreamKeepsTheClientsStreamOptions) {
+  OpenAiCompatAdapter adapter;
+  json client = {{"model", "m"}, {"messages", json::array()}, {"stream", true},
+                 {"stream_options", {{"include_usage", false}, {"other", 1}}}};
+  auto req = adapter.BuildRequest(MakeTarget(), client, "");
+  ASSERT_TRUE(req.ok());
+  json sent = json::parse(req->body);
+  EXPECT_EQ(sent["stream_options"], (json{{"include_usage", true}, {"other", 1}}));
+  auto plain = adapter.BuildRequest(MakeTarget(), json{{"model", "m"}, {"messages", json::array()}}, "");
+  ASSERT_TRUE(plain.ok());
+  EXPECT_FALSE(json::parse(plain->body).contains("stream_options"));
+}
+
+TEST(OpenAiCompatTranslator, DropsTheUsageChunkTheClientDidNotAskFor) {
+  OpenAiCompatAdapter adapter;
+  auto t = adapter.NewTranslator(Info(true, false));
+  std::vector<std::string> out;
+  t->TranslateEvent(R"({"choices":[{"delta":{"content":"a"}}]})", out);
+  t->TranslateEvent(R"({"choices":[],"usage":{"prompt_tokens":3,"completion_tokens":5,"total_tokens":8}})", out);
+  t->TranslateEvent("[DONE]", out);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0], R"({"choices":[{"delta":{"content":"a"}}]})");
+  EXPECT_EQ(t->usage().completion_tokens, 5);  // still counted
+}
+
 TEST(OpenAiCompatTranslator, PassesEventsReadsUsageAndDone) {
   OpenAiCompatAdapter adapter;
-  auto t = adapter.NewTranslator({"mine", true});
+  auto t = adapter.NewTranslator(Info(true, true));
   std::vector<std::string> out;
   t->TranslateEvent(R"({"choices":[{"delta":{"content":"a"}}]})", out);
   t->TranslateEvent(R"({"choices":[],"usage":{"prompt_tokens":3,"completion_tokens":5,"total_tokens":8}})", out);
@@ -68,7 +102,7 @@ TEST(OpenAiCompatTranslator, PassesEventsReadsUsageAndDone) {
 
 TEST(OpenAiCompatTranslator, ErrorKeepsStatusAndMessage) {
   OpenAiCompatAdapter adapter;
-  auto t = adapter.NewTranslator({"mine", false});
+  auto t = adapter.NewTranslator(Info(false, false));
   auto e = t->TranslateError(429, R"({"error":{"message":"Rate limit reached","type":"requests","code":"rate_limit"}})");
   EXPECT_EQ(e.status, 429);
   EXPECT_EQ(e.message, "Rate limit reached");
