@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <limits>
 
+#include "common/config/decode_profiles.h"
 #include "common/config/decode_util.h"
 #include "common/status.h"
 
@@ -62,6 +63,18 @@ absl::Status DecodeModelProvider(const Json& value, const std::string& path, v1:
   if (delay) {
     ASSIGN_OR_RETURN(double ms, ReadNumber(*delay.value, delay.path));
     out->set_chunk_delay_ms(ms);
+  }
+  ASSIGN_OR_RETURN(Field prefill, reader.Get("prefill"));
+  if (prefill) RETURN_IF_ERROR(ReadString(prefill, out->mutable_prefill()));
+  ASSIGN_OR_RETURN(Field enable_prefill, reader.Get("enablePrefill"));
+  if (enable_prefill) {
+    ASSIGN_OR_RETURN(bool on, decode::ReadBool(*enable_prefill.value, enable_prefill.path));
+    out->set_enable_prefill(on);
+  }
+  ASSIGN_OR_RETURN(Field mistral, reader.Get("mistralPrefix"));
+  if (mistral) {
+    ASSIGN_OR_RETURN(bool on, decode::ReadBool(*mistral.value, mistral.path));
+    out->set_mistral_prefix(on);
   }
   return reader.CheckNoUnknownKeys();
 }
@@ -170,6 +183,14 @@ absl::Status DecodeConfig(const Json& root, Config* config, SourceMap* source_ma
   if (server) RETURN_IF_ERROR(DecodeServer(server, config->mutable_server(), source_map));
   ASSIGN_OR_RETURN(Field upstream, reader.Get("upstream"));
   if (upstream) RETURN_IF_ERROR(DecodeUpstream(upstream, config->mutable_upstream(), source_map));
+  ASSIGN_OR_RETURN(Field profiles, reader.Get("clientProfiles"));
+  RETURN_IF_ERROR(DecodeNamed(profiles, config->mutable_client_profiles(), source_map, decode::DecodeClientProfile));
+  ASSIGN_OR_RETURN(Field default_model, reader.Get("defaultModel"));
+  RETURN_IF_ERROR(ReadString(default_model, config->mutable_default_model()));
+  ASSIGN_OR_RETURN(Field cors, reader.Get("cors"));
+  if (cors) RETURN_IF_ERROR(decode::DecodeCors(cors, config->mutable_cors(), source_map));
+  ASSIGN_OR_RETURN(Field logging, reader.Get("logging"));
+  if (logging) RETURN_IF_ERROR(decode::DecodeLogging(logging, config->mutable_logging(), source_map));
   for (std::string_view reserved : kReservedTopLevelKeys) reader.Ignore(reserved);
   return reader.CheckNoUnknownKeys();
 }

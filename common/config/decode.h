@@ -14,7 +14,7 @@
 namespace switchboard::config {
 
 // Top-level keys reserved for later features: accepted and ignored for now.
-inline constexpr std::string_view kReservedTopLevelKeys[] = {"clientProfiles", "clientKeys", "retry", "logging"};
+inline constexpr std::string_view kReservedTopLevelKeys[] = {"clientKeys", "retry"};
 
 // Errors are InvalidArgumentError "<path>: <message>" (no source prefix).
 // `source_map` gains the canonical spelling of every path the file wrote

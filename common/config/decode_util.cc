@@ -106,6 +106,11 @@ absl::Status ReadStringList(const Field& field, google::protobuf::RepeatedPtrFie
   return absl::OkStatus();
 }
 
+absl::StatusOr<bool> ReadBool(const Json& value, const std::string& path) {
+  if (!value.is_boolean()) return PathError(path, "expected true or false");
+  return value.get<bool>();
+}
+
 absl::StatusOr<double> ReadNumber(const Json& value, const std::string& path) {
   if (!value.is_number()) return PathError(path, "expected a number");
   return value.get<double>();

@@ -62,6 +62,7 @@ absl::Status ExpectObject(const Json& value, const std::string& path);
 absl::Status ReadString(const Field& field, std::string* out);
 absl::Status ReadStringList(const Field& field, google::protobuf::RepeatedPtrField<std::string>* out);
 absl::StatusOr<double> ReadNumber(const Json& value, const std::string& path);
+absl::StatusOr<bool> ReadBool(const Json& value, const std::string& path);
 absl::StatusOr<int64_t> ReadInteger(const Json& value, const std::string& path, int64_t min, int64_t max);
 
 // One processor (decode_processor.cc); `path` is its canonical path,

@@ -144,6 +144,8 @@ absl::StatusOr<std::shared_ptr<const Snapshot>> Snapshot::Build(const Config& co
     Model& model = *model_ptr;
     const auto& mp = config.model_providers().at(model.name);
     std::string path = "modelProviders." + model.name;
+    if (mp.has_prefill() && !mp.prefill().empty()) model.prefill = mp.prefill();
+    model.prefill_disabled = mp.has_enable_prefill() && !mp.enable_prefill();
     if (!mp.processor_chain().empty()) {
       auto it = chains.find(mp.processor_chain());
       if (it == chains.end()) {
@@ -171,6 +173,13 @@ absl::StatusOr<std::shared_ptr<const Snapshot>> Snapshot::Build(const Config& co
       if (!parsed.ok()) return PathError(path + ".url", std::string(parsed.status().message()));
       model.target.url = *std::move(parsed);
       model.target.model_name = mp.model_name();
+      if (mp.has_mistral_prefix()) {
+        model.mistral_prefix = mp.mistral_prefix();
+      } else {
+        std::string lower = mp.model_name();
+        std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+        model.mistral_prefix = type != "gemini" && lower.find("mistral") != std::string::npos;
+      }
       for (const auto& source : keys) {
         for (const auto& re : source.targets) {
           if (RE2::PartialMatch(model.name, *re)) {
@@ -202,6 +211,8 @@ absl::StatusOr<std::shared_ptr<const Snapshot>> Snapshot::Build(const Config& co
       return PathError(path + ".type", "unknown model provider type '" + type + "'");
     }
   }
+  ASSIGN_OR_RETURN(snap->client_, BuildClientSettings(
+                                       config, [&snap](std::string_view name) { return snap->Find(name); }, getenv));
   return std::shared_ptr<const Snapshot>(std::move(snap));
 }
 

@@ -12,6 +12,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -20,6 +21,7 @@
 #include "common/random.h"
 #include "dataplane/processors/registry.h"
 #include "dataplane/providers/provider.h"
+#include "dataplane/routing/profiles.h"
 #include "switchboard/config/v1/config.pb.h"
 
 namespace switchboard::routing {
@@ -61,6 +63,13 @@ struct Model {
   std::vector<const Model*> members;
   std::vector<double> weights;  // parallel to members
   WeightedPicker picker;
+
+  // Prefill (client profiles; see ClientProfile): this model's own prefill
+  // content, whether prefill is off for it, and whether a prefilled assistant
+  // message carries Mistral's `"prefix": true`.
+  std::optional<std::string> prefill;
+  bool prefill_disabled = false;
+  bool mistral_prefix = false;
 
   // trivial
   std::string output;
@@ -107,6 +116,7 @@ class Snapshot {
   // Every model provider, sorted by name.
   const std::vector<std::unique_ptr<Model>>& models() const { return models_; }
   const Settings& settings() const { return settings_; }
+  const ClientSettings& client() const { return client_; }
   const config::v1::Config& config() const { return config_; }
 
  private:
@@ -114,6 +124,7 @@ class Snapshot {
 
   config::v1::Config config_;
   Settings settings_;
+  ClientSettings client_;
   std::vector<std::unique_ptr<Model>> models_;
   std::map<std::string, Model*, std::less<>> by_name_;
   std::vector<std::shared_ptr<const processors::Chain>> chains_;

@@ -8,6 +8,8 @@
 #include <nlohmann/json.hpp>
 
 #include "common/log.h"
+#include "dataplane/processors/insert_message.h"
+#include "dataplane/providers/prefill.h"
 #include "dataplane/providers/sse.h"
 #include "dataplane/providers/trivial.h"
 #include "dataplane/server/internal.h"
@@ -31,10 +33,11 @@ std::string RandomId(Rng& rng, std::string_view prefix) {
 
 // What one request did, for its log line and metrics.
 struct Outcome {
-  std::string requested_model;
-  bool model_known = false;  // requested_model names a model of the snapshot
+  std::string requested_model;  // as the client sent it (echoed in responses, never logged)
+  std::string requested_name;   // the model provider it resolved to (a config name), or empty
   std::string routed_model;
   std::string provider_type;
+  std::string upstream_model;  // the routed model's modelName
   bool stream = false;
   providers::Usage usage;
   std::string upstream_failure;
@@ -237,7 +240,8 @@ class AttemptRecorder {
   const upstream::Call& call_;
 };
 
-net::awaitable<void> ServeUpstream(RequestContext& ctx, const routing::Model& model, json body, Outcome& outcome) {
+net::awaitable<void> ServeUpstream(RequestContext& ctx, const routing::Model& model, json body, Outcome& outcome,
+                                   std::string prefill) {
   Responder& r = ctx.responder;
   const routing::Key* key = model.keys.Next();
   providers::RequestInfo info{outcome.requested_model, outcome.stream, IncludeUsage(body),
@@ -248,6 +252,7 @@ net::awaitable<void> ServeUpstream(RequestContext& ctx, const routing::Model& mo
     co_return;
   }
   auto translator = model.adapter->NewTranslator(info);
+  if (!prefill.empty()) translator = providers::NewPrefillStrippingTranslator(std::move(translator), prefill);
   const auto& settings = ctx.snapshot->settings();
   upstream::Call call(ctx.worker.pool,
                       {settings.connect_timeout, settings.first_byte_timeout, settings.upstream_idle_timeout});
@@ -347,7 +352,8 @@ void FinishRequest(const RequestContext& ctx, const Outcome& outcome) {
   auto now = std::chrono::steady_clock::now();
   int status = ctx.responder.failed() && ctx.responder.status() == 0 ? 499 : ctx.responder.status();
   metrics::RequestRecord record;
-  record.requested_model = outcome.model_known ? outcome.requested_model : std::string(metrics::kUnknownModel);
+  record.requested_model = outcome.requested_name.empty() ? std::string(metrics::kUnknownModel) : outcome.requested_name;
+  record.client_profile = ctx.profile != nullptr ? ctx.profile->name : "default";
   record.routed_model = outcome.routed_model;
   record.provider_type = outcome.provider_type;
   record.status = status;
@@ -360,15 +366,19 @@ void FinishRequest(const RequestContext& ctx, const Outcome& outcome) {
     record.completion_tokens = static_cast<uint64_t>(outcome.usage.completion_tokens);
   }
   ctx.state.metrics.RequestFinished(record, outcome.stream);
+  if (!ctx.snapshot->client().log_requests) return;
 
+  // Never the client's own text: model names only as config names.
   json fields = {{"id", ctx.responder.request_id()},
                  {"status", status},
-                 {"model", outcome.requested_model},
+                 {"profile", record.client_profile},
+                 {"model", record.requested_model},
                  {"stream", outcome.stream},
                  {"duration_ms", Millis(now - ctx.start)}};
   if (!outcome.routed_model.empty()) {
     fields["routed_model"] = outcome.routed_model;
     fields["provider"] = outcome.provider_type;
+    if (!outcome.upstream_model.empty()) fields["upstream_model"] = outcome.upstream_model;
   }
   if (outcome.first_token != std::chrono::steady_clock::time_point{}) {
     fields["first_token_ms"] = Millis(outcome.first_token - ctx.start);
@@ -414,6 +424,21 @@ bool ParseChatBody(std::string_view text, json& body, ClientError& error) {
   return true;
 }
 
+// The assistant prefill for a request to `model` through `profile` (maybe
+// null): the model's own, else the profile's, unless the model turns it off.
+std::string PrefillFor(const routing::ClientProfile* profile, const routing::Model& model) {
+  if (model.prefill_disabled) return "";
+  if (model.prefill) return *model.prefill;
+  if (profile != nullptr && profile->prefill) return *profile->prefill;
+  return "";
+}
+
+void InsertSystemPrefill(json& body, const std::string& content, int64_t position) {
+  auto& messages = body["messages"];
+  size_t index = processors::InsertMessageProcessor::SpliceIndex(position, messages.size());
+  messages.insert(messages.begin() + static_cast<std::ptrdiff_t>(index), json{{"role", "system"}, {"content", content}});
+}
+
 // Processors check types and must not throw; if one does anyway, only this
 // request fails.
 bool ApplyChains(const routing::Route& route, json& body, RequestContext& ctx) {
@@ -445,30 +470,39 @@ net::awaitable<void> ServeChat(RequestContext& ctx, Outcome& outcome) {
   auto stream = body.find("stream");
   outcome.stream = stream != body.end() && stream->is_boolean() && stream->get<bool>();
   ctx.state.metrics.RequestStarted(outcome.stream);
-  const routing::Model* requested = ctx.snapshot->Find(outcome.requested_model);
+  // A client profile's default model is used whatever the client asked for.
+  const routing::Model* requested = ctx.profile != nullptr ? ctx.profile->default_model : nullptr;
+  if (requested == nullptr) requested = ctx.snapshot->Find(outcome.requested_model);
   if (requested == nullptr) {
     co_await ctx.responder.SendError(providers::MakeError(404, "invalid_request_error", "model_not_found",
                                       "The model '" + outcome.requested_model +
                                           "' does not exist. GET /v1/models lists the models this router serves.",
                                       "model"));
-    outcome.requested_model = std::string(metrics::kUnknownModel);  // never log what a client typed as a model name
     co_return;
   }
-  outcome.model_known = true;
+  outcome.requested_name = requested->name;
   routing::Route route = ctx.snapshot->Resolve(*requested, ctx.worker.rng);
   const routing::Model& model = *route.model;
   outcome.routed_model = model.name;
   outcome.provider_type = std::string(routing::ProviderTypeName(model.type));
+  outcome.upstream_model = model.target.model_name;
   ctx.responder.AddHeader("x-switchboard-model", model.name);
+  // The profile's system prefill is part of the prompt the chains see; the
+  // assistant prefill goes last, after them, so that it stays the last message.
+  if (ctx.profile != nullptr && ctx.profile->system_prefill) {
+    InsertSystemPrefill(body, *ctx.profile->system_prefill, ctx.profile->system_prefill_position);
+  }
   if (!ApplyChains(route, body, ctx)) {
     co_await ctx.responder.SendError(providers::MakeError(500, "server_error", "processor_failed", "A processor failed on this request", ""));
     co_return;
   }
   if (model.type == routing::ProviderType::kTrivial) {
     co_await ServeTrivial(ctx, model, body, outcome);
-  } else {
-    co_await ServeUpstream(ctx, model, std::move(body), outcome);
+    co_return;
   }
+  std::string prefill = PrefillFor(ctx.profile, model);
+  if (!prefill.empty()) providers::AppendPrefill(body, prefill, model.mistral_prefix);
+  co_await ServeUpstream(ctx, model, std::move(body), outcome, std::move(prefill));
 }
 
 }  // namespace

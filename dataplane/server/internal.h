@@ -78,6 +78,9 @@ class Responder {
 
   void AddHeader(std::string name, std::string value) { extra_.emplace_back(std::move(name), std::move(value)); }
   void set_keep_alive(bool keep_alive) { keep_alive_ = keep_alive; }
+  // Access-Control-Allow-Origin for every response: "*", an origin, or ""
+  // (none: the browser's origin is not allowed).
+  void set_allow_origin(std::string origin) { allow_origin_ = std::move(origin); }
   bool keep_alive() const { return keep_alive_; }
 
   // Arguments are taken by value: GCC 12 has bugs with temporaries bound to
@@ -107,6 +110,7 @@ class Responder {
   std::string request_id_;
   std::chrono::milliseconds write_timeout_;
   Headers extra_;
+  std::string allow_origin_ = "*";
   bool started_ = false;
   bool failed_ = false;
   int status_ = 0;
@@ -148,6 +152,7 @@ struct RequestContext {
   Responder& responder;
   DisconnectWatch& watch;
   std::chrono::steady_clock::time_point start;
+  const routing::ClientProfile* profile = nullptr;  // the client endpoint, or null for /v1
 };
 
 // POST .../chat/completions.

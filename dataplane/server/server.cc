@@ -27,7 +27,11 @@ void Responder::ApplyCommonHeaders(http::fields& fields) {
   fields.set(http::field::server, "switchboard");
   fields.set("x-request-id", request_id_);
   // Browsers (JanitorAI) call from other origins.
-  fields.set(http::field::access_control_allow_origin, "*");
+  if (!allow_origin_.empty()) {
+    fields.set(http::field::access_control_allow_origin, allow_origin_);
+    fields.set(http::field::access_control_expose_headers, "x-request-id, x-switchboard-model");
+    if (allow_origin_ != "*") fields.set(http::field::vary, "Origin");
+  }
   for (const auto& [name, value] : extra_) fields.set(name, value);
 }
 
@@ -179,9 +183,14 @@ std::string ModelList(nlohmann::json data) {
   return nlohmann::json{{"object", "list"}, {"data", std::move(data)}}.dump();
 }
 
-Headers PreflightHeaders() {
+// The answer to a CORS preflight. The headers a browser asks to send are
+// allowed on top of the ones our clients use (the openai SDK in a browser
+// adds its own x-stainless-* headers).
+Headers PreflightHeaders(std::string_view requested_headers) {
+  std::string allow = "Authorization, Content-Type, X-API-Key";
+  if (!requested_headers.empty()) allow += ", " + std::string(requested_headers);
   return {{"Access-Control-Allow-Methods", "GET, POST, OPTIONS"},
-          {"Access-Control-Allow-Headers", "Authorization, Content-Type, X-API-Key"},
+          {"Access-Control-Allow-Headers", std::move(allow)},
           {"Access-Control-Max-Age", "86400"}};
 }
 
@@ -202,15 +211,39 @@ net::awaitable<void> MethodNotAllowed(RequestContext& ctx, const std::string& pa
   co_await ctx.responder.SendError(error, headers);
 }
 
+// A client profile's path: the prefix itself and <prefix>/chat/completions
+// (with or without /v1) are chat endpoints — JanitorAI posts to exactly the URL
+// the user pasted —, <prefix>/models (with or without /v1) lists models.
+Route MatchProfileRoute(std::string_view rest, std::string* model_id) {
+  if (rest.empty()) return Route::kChat;
+  return MatchRoute(std::string(rest), model_id);
+}
+
+net::awaitable<void> SendModelList(RequestContext& ctx) {
+  nlohmann::json data = nlohmann::json::array();
+  if (ctx.profile != nullptr && ctx.profile->generic_models) {
+    data.push_back(ModelObject(ctx.profile->generic_model));
+  } else {
+    for (const auto& model : ctx.snapshot->models()) data.push_back(ModelObject(model->name));
+  }
+  co_await ctx.responder.SendJson(200, ModelList(std::move(data)));
+}
+
 net::awaitable<void> Dispatch(RequestContext& ctx) {
   const auto& req = ctx.request;
   std::string path = NormalizePath(req.target());
   std::string model_id;
-  Route route = MatchRoute(path, &model_id);
+  const auto& client = ctx.snapshot->client();
+  std::string_view rest;
+  ctx.profile = client.Match(path, &rest);
+  Route route = ctx.profile != nullptr ? MatchProfileRoute(rest, &model_id) : MatchRoute(path, &model_id);
   auto& responder = ctx.responder;
+  responder.set_allow_origin(client.AllowOrigin(std::string_view(req[http::field::origin])));
 
   if (req.method() == http::verb::options) {
-    co_await responder.SendBody(http::status::no_content, "", "text/plain", PreflightHeaders());
+    co_await responder.SendBody(
+        http::status::no_content, "", "text/plain",
+        PreflightHeaders(std::string_view(req[http::field::access_control_request_headers])));
     co_return;
   }
   switch (route) {
@@ -220,14 +253,13 @@ net::awaitable<void> Dispatch(RequestContext& ctx) {
       co_return;
     case Route::kModels: {
       if (req.method() != http::verb::get) co_return co_await MethodNotAllowed(ctx, path, "GET, OPTIONS");
-      nlohmann::json data = nlohmann::json::array();
-      for (const auto& model : ctx.snapshot->models()) data.push_back(ModelObject(model->name));
-      co_await responder.SendJson(200, ModelList(std::move(data)));
+      co_await SendModelList(ctx);
       co_return;
     }
     case Route::kModel:
       if (req.method() != http::verb::get) co_return co_await MethodNotAllowed(ctx, path, "GET, OPTIONS");
-      if (ctx.snapshot->Find(model_id) == nullptr) {
+      if (ctx.snapshot->Find(model_id) == nullptr &&
+          !(ctx.profile != nullptr && ctx.profile->generic_models && model_id == ctx.profile->generic_model)) {
         co_await responder.SendError(providers::MakeError(404, "invalid_request_error", "model_not_found",
                                       "The model '" + model_id + "' does not exist", "model"));
       } else {

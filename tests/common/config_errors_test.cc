@@ -208,7 +208,12 @@ TEST(ConfigErrorsTest, UnknownKeys) {
   EXPECT_EQ(LoadError("modelProviders:\n  t:\n    type: trivial\n    model_name: a\n    modelName: b\n"),
             "test.yaml:4: modelProviders.t.model_name: 'model_name' and 'modelName' are the same key; keep one");
   // Reserved for later features: accepted and ignored.
-  EXPECT_EQ(LoadError("clientProfiles: {janitorai: {}}\nclientKeys: [a]\nretry: {attempts: 2}\nlogging: true\n"), "");
+  EXPECT_EQ(LoadError("clientKeys: [a]\nretry: {attempts: 2}\n"), "");
+  // The client-facing sections are checked like any other.
+  EXPECT_EQ(LoadError("clientProfiles: {janitorai: {}}\nlogging: {requests: false}\ncors: {allowedOrigins: [\"*\"]}\n"), "");
+  EXPECT_EQ(LoadError("clientProfiles:\n  janitorai:\n    prefil: x\n"),
+            "test.yaml:3: clientProfiles.janitorai.prefil: unknown key 'prefil' (did you mean 'prefill'?)");
+  EXPECT_EQ(LoadError("logging: true\n"), "test.yaml:1: logging: expected a mapping");
 }
 
 TEST(ConfigErrorsTest, Samplers) {
