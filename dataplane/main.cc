@@ -1,11 +1,13 @@
 // switchboard-dataplane: the OpenAI-compatible router.
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <mutex>
 #include <string>
@@ -13,25 +15,50 @@
 
 #include "common/config/load.h"
 #include "common/log.h"
+#include "dataplane/control/control_client.h"
 #include "dataplane/routing/snapshot.h"
 #include "dataplane/server/server.h"
+#include "dataplane/source/config_source.h"
 
 namespace {
 
 using namespace switchboard;
 
 constexpr const char* kUsage = R"(usage: switchboard-dataplane --config FILE [options]
+       switchboard-dataplane --config-url URL [options]
+       switchboard-dataplane --control-plane HOST:PORT [options]
 
 Serves an OpenAI-compatible API (/v1/models, /v1/chat/completions) that routes
 each request to the upstream models in FILE (FireRouter's config.yaml format,
-YAML or JSON). The file is reloaded when it changes; a reload that fails keeps
-the running config.
+YAML or JSON; FunTimeRouter's providers.json works too; either may be sealed
+with switchboard-config encrypt). The file is reloaded when it changes; a
+reload that fails keeps the running config.
+
+With --config-url (or CONFIG_URL in the environment, FunTimeRouter's name) the
+config is fetched over HTTPS (verified against the system CA store, or
+SSL_CERT_FILE), and refetched every --config-refetch seconds when given; a
+refetch that fails or does not decrypt keeps the running config. A sealed
+config's password comes from --config-password-file, SWITCHBOARD_CONFIG_PASSWORD
+or CONFIG_PASSWORD; a wrong one is a config error (exit status 2).
+
+With --control-plane the config comes from switchboard-controlplane instead:
+every accepted change arrives at once; /readyz and the API answer 503 until the
+first config is applied; when the control plane is away the last good config
+keeps serving while the data plane reconnects.
 
 options:
-  --config FILE            config file (YAML or JSON)
+  --config FILE            config file (YAML or JSON, providers.json; plain or sealed)
+  --config-url URL         fetch the config from URL: https://, or http:// to localhost only
+  --config-refetch SECONDS refetch --config-url this often (default: never)
+  --config-password-file F password of a sealed config (else $SWITCHBOARD_CONFIG_PASSWORD, $CONFIG_PASSWORD)
+  --control-plane HOST:PORT  managed mode: subscribe to this control plane
+  --dataplane-token-file F   managed mode: data-plane token (else $SWITCHBOARD_DATAPLANE_TOKEN)
+  --control-plane-ca F       managed mode: use TLS, trusting this CA
+  --control-plane-cert F --control-plane-key F  managed mode: TLS client certificate
+  --stats-interval SECONDS   managed mode: per-model stats report period (default 10)
   --listen HOST:PORT       API address (default 127.0.0.1:<config port, 3000>)
   --admin-listen HOST:PORT admin address: /healthz, /readyz, /metrics (default 127.0.0.1:9901)
-  --node-id ID             name of this replica in logs (default: host name)
+  --node-id ID             name of this replica in logs and to the control plane (default: host name)
   --threads N              I/O threads (default: number of cores)
   --log-level LEVEL        debug, info, warn or error (default info)
   --help                   this text
@@ -41,6 +68,15 @@ Port 0 picks a free port; the "ready" log line on stderr names the addresses.
 
 struct Flags {
   std::string config;
+  std::string config_url;
+  std::string config_password_file;
+  double config_refetch_seconds = 0;
+  std::string control_plane;
+  std::string dataplane_token_file;
+  std::string control_plane_ca;
+  std::string control_plane_cert;
+  std::string control_plane_key;
+  double stats_interval_seconds = 10;
   std::string listen;
   std::string admin_listen = "127.0.0.1:9901";
   std::string node_id;
@@ -91,77 +127,105 @@ int ParseFlags(int argc, char** argv, Flags& flags) {
       if (flags.threads < 1 || flags.threads > 256) return UsageError("--threads must be 1-256");
     } else if (arg == "--log-level") {
       if (!next(flags.log_level)) return UsageError("--log-level needs a level");
-    } else if (arg == "--config-url" || arg == "--control-plane") {
-      return UsageError(arg + " is not supported by this build yet");
+    } else if (arg == "--control-plane") {
+      if (!next(flags.control_plane)) return UsageError("--control-plane needs HOST:PORT");
+    } else if (arg == "--dataplane-token-file") {
+      if (!next(flags.dataplane_token_file)) return UsageError("--dataplane-token-file needs a file");
+    } else if (arg == "--control-plane-ca") {
+      if (!next(flags.control_plane_ca)) return UsageError("--control-plane-ca needs a file");
+    } else if (arg == "--control-plane-cert") {
+      if (!next(flags.control_plane_cert)) return UsageError("--control-plane-cert needs a file");
+    } else if (arg == "--control-plane-key") {
+      if (!next(flags.control_plane_key)) return UsageError("--control-plane-key needs a file");
+    } else if (arg == "--stats-interval") {
+      std::string n;
+      if (!next(n)) return UsageError("--stats-interval needs seconds");
+      flags.stats_interval_seconds = std::atof(n.c_str());
+      if (!(flags.stats_interval_seconds >= 0.05 && flags.stats_interval_seconds <= 3600)) {
+        return UsageError("--stats-interval must be 0.05-3600 seconds");
+      }
+    } else if (arg == "--config-url") {
+      if (!next(flags.config_url)) return UsageError("--config-url needs a URL");
+    } else if (arg == "--config-password-file") {
+      if (!next(flags.config_password_file)) return UsageError("--config-password-file needs a file");
+    } else if (arg == "--config-refetch") {
+      std::string n;
+      if (!next(n)) return UsageError("--config-refetch needs seconds");
+      flags.config_refetch_seconds = std::atof(n.c_str());
+      if (!(flags.config_refetch_seconds >= 0.1 && flags.config_refetch_seconds <= 86400)) {
+        return UsageError("--config-refetch must be 0.1-86400 seconds");
+      }
     } else {
       return UsageError("unknown argument '" + arg + "'");
     }
   }
-  if (flags.config.empty()) return UsageError("--config FILE is required");
+  if (flags.config.empty() && flags.config_url.empty() && flags.control_plane.empty()) {
+    // FunTimeRouter's deployments name their encrypted config's URL so.
+    if (const char* url = std::getenv("CONFIG_URL"); url != nullptr && *url != '\0') flags.config_url = url;
+  }
+  int sources = int{!flags.config.empty()} + int{!flags.config_url.empty()} + int{!flags.control_plane.empty()};
+  if (sources != 1) {
+    return UsageError("give one of --config FILE, --config-url URL or --control-plane HOST:PORT");
+  }
+  if (flags.config_refetch_seconds > 0 && flags.config_url.empty()) {
+    return UsageError("--config-refetch goes with --config-url (a --config file is reloaded when it changes)");
+  }
   return -1;
 }
 
-absl::StatusOr<std::shared_ptr<const routing::Snapshot>> LoadSnapshot(const std::string& path) {
-  auto loaded = config::LoadConfigFile(path);
-  if (!loaded.ok()) return loaded.status();
-  auto snapshot = routing::Snapshot::Build(loaded->config);
-  if (!snapshot.ok()) return config::AnnotateWithSource(snapshot.status(), *loaded);
-  return snapshot;
+std::string HostName() {
+  char name[256] = {};
+  if (::gethostname(name, sizeof(name) - 1) != 0 || name[0] == '\0') return "dataplane";
+  return name;
 }
 
-// Polls the config file and swaps in a new snapshot when it changes.
-class FileWatcher {
- public:
-  FileWatcher(std::string path, routing::SnapshotStore& store, metrics::DataPlaneMetrics& metrics)
-      : path_(std::move(path)), store_(store), metrics_(metrics) {
-    stamp_ = Stamp();
-    thread_ = std::thread([this] { Loop(); });
+// Managed mode: no config until the control plane sends one; the server
+// answers 503 meanwhile (and /readyz says so).
+int RunManaged(const Flags& flags) {
+  auto token = control::LoadDataPlaneToken(flags.dataplane_token_file);
+  if (!token.ok()) {
+    log::Error("config error", {{"error", token.status().message()}});
+    return 2;
   }
-  ~FileWatcher() {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      stop_ = true;
-    }
-    cv_.notify_all();
-    thread_.join();
+  routing::SnapshotStore store;
+  metrics::DataPlaneMetrics metrics;
+  server::ServerOptions options;
+  options.api_listen = flags.listen.empty() ? "127.0.0.1:3000" : flags.listen;
+  options.admin_listen = flags.admin_listen;
+  options.threads = flags.threads;
+  server::Server server(options, store, metrics);
+  if (absl::Status bound = server.Bind(); !bound.ok()) {
+    log::Error("cannot start", {{"error", bound.message()}});
+    return 1;
   }
-
- private:
-  std::string Stamp() const {
-    struct stat st {};
-    if (::stat(path_.c_str(), &st) != 0) return "";
-    return std::to_string(st.st_mtim.tv_sec) + "." + std::to_string(st.st_mtim.tv_nsec) + "/" +
-           std::to_string(st.st_size) + "/" + std::to_string(st.st_ino);
+  control::ClientOptions client_options;
+  client_options.target = flags.control_plane;
+  client_options.node_id = flags.node_id.empty() ? HostName() : flags.node_id;
+  client_options.token = *token;
+  client_options.tls_ca_file = flags.control_plane_ca;
+  client_options.tls_cert_file = flags.control_plane_cert;
+  client_options.tls_key_file = flags.control_plane_key;
+  client_options.stats_interval =
+      std::chrono::milliseconds(static_cast<int64_t>(flags.stats_interval_seconds * 1000.0));
+  control::ClientCallbacks callbacks;
+  callbacks.applied = [&metrics](const routing::Snapshot& snapshot, uint64_t version) {
+    metrics.ConfigApplied(snapshot, version);
+  };
+  callbacks.rejected = [&metrics] { metrics.ConfigRejected(); };
+  callbacks.stats = [&metrics] { return metrics.ModelStats(); };
+  control::ControlPlaneClient client(client_options, store, std::move(callbacks));
+  if (absl::Status started = client.Start(); !started.ok()) {
+    log::Error("config error", {{"error", started.message()}});
+    return 2;
   }
-
-  void Loop() {
-    std::unique_lock<std::mutex> lock(mu_);
-    while (!cv_.wait_for(lock, std::chrono::seconds(1), [this] { return stop_; })) {
-      std::string stamp = Stamp();
-      if (stamp.empty() || stamp == stamp_) continue;
-      stamp_ = stamp;
-      auto snapshot = LoadSnapshot(path_);
-      if (!snapshot.ok()) {
-        metrics_.ConfigRejected();
-        log::Error("config reload failed; keeping the current config", {{"error", snapshot.status().message()}});
-        continue;
-      }
-      metrics_.ConfigApplied(**snapshot, ++version_);
-      store_.Set(*std::move(snapshot));
-      log::Info("config reloaded", {{"config", path_}});
-    }
-  }
-
-  std::string path_;
-  routing::SnapshotStore& store_;
-  metrics::DataPlaneMetrics& metrics_;
-  uint64_t version_ = 1;  // the file's first load is version 1
-  std::string stamp_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stop_ = false;
-  std::thread thread_;
-};
+  log::Info("ready", {{"api", server.api_address()},
+                      {"admin", server.admin_address()},
+                      {"control_plane", flags.control_plane},
+                      {"node_id", client_options.node_id}});
+  server.Run();
+  client.Stop();
+  return 0;
+}
 
 }  // namespace
 
@@ -172,8 +236,18 @@ int main(int argc, char** argv) {
   else if (flags.log_level == "warn") log::SetMinLevel(log::Level::kWarn);
   else if (flags.log_level == "error") log::SetMinLevel(log::Level::kError);
   else if (flags.log_level != "info") return UsageError("--log-level must be debug, info, warn or error");
+  if (!flags.control_plane.empty()) return RunManaged(flags);
 
-  auto snapshot = LoadSnapshot(flags.config);
+  source::SourceOptions source_options;
+  source_options.file = flags.config;
+  source_options.url = flags.config_url;
+  source_options.password_file = flags.config_password_file;
+  auto source = source::ConfigSource::Create(source_options);
+  if (!source.ok()) {
+    log::Error("config error", {{"error", source.status().message()}});
+    return 2;
+  }
+  auto snapshot = (*source)->Load();
   if (!snapshot.ok()) {
     log::Error("config error", {{"error", snapshot.status().message()}});
     return 2;
@@ -192,10 +266,11 @@ int main(int argc, char** argv) {
     log::Error("cannot start", {{"error", bound.message()}});
     return 1;
   }
-  FileWatcher watcher(flags.config, store, metrics);
+  source::ConfigWatcher watcher(
+      **source, std::chrono::milliseconds(static_cast<int64_t>(flags.config_refetch_seconds * 1000.0)), store, metrics);
   nlohmann::json ready = {{"api", server.api_address()},
                           {"admin", server.admin_address()},
-                          {"config", flags.config},
+                          {"config", (*source)->name()},
                           {"models", (*snapshot)->models().size()}};
   if (!flags.node_id.empty()) ready["node_id"] = flags.node_id;
   log::Info("ready", ready);

@@ -1,10 +1,13 @@
 #include "common/config/decode.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <limits>
 
 #include "common/config/decode_profiles.h"
 #include "common/config/decode_util.h"
+#include "common/config/suggest.h"
+#include "common/config/validate.h"
 #include "common/status.h"
 
 namespace switchboard::config {
@@ -34,6 +37,56 @@ absl::Status DecodeKeyProvider(const Json& value, const std::string& path, v1::K
   ASSIGN_OR_RETURN(Field env_var, reader.Get("envVar"));
   RETURN_IF_ERROR(ReadString(env_var, out->mutable_env_var()));
   return reader.CheckNoUnknownKeys();
+}
+
+// gemini's safetySettings: one threshold for every category ("BLOCK_NONE"), a
+// mapping category -> threshold, or Gemini's own list [{category, threshold}].
+// The names are checked by ValidateConfig, except the single threshold, which
+// is checked here so that the error names the key the file wrote.
+absl::Status DecodeSafetySettings(const Field& field, google::protobuf::Map<std::string, std::string>* out,
+                                  SourceMap* map) {
+  const Json& value = *field.value;
+  if (value.is_string()) {
+    const std::string threshold = value.get<std::string>();
+    std::vector<std::string> thresholds(std::begin(kGeminiHarmThresholds), std::end(kGeminiHarmThresholds));
+    if (std::find(thresholds.begin(), thresholds.end(), threshold) == thresholds.end()) {
+      std::string hint = DidYouMean(threshold, thresholds);
+      if (hint.empty()) hint = " (expected one of: " + JoinNames(thresholds) + ")";
+      return PathError(field.path, "unknown threshold '" + threshold + "'" + hint);
+    }
+    for (std::string_view category : kGeminiHarmCategories) (*out)[std::string(category)] = threshold;
+    return absl::OkStatus();
+  }
+  if (value.is_object()) {
+    for (const auto& [category, threshold] : value.items()) {
+      std::string item_path = field.path + "." + category;
+      if (!threshold.is_string()) return PathError(item_path, "expected a threshold (a string such as OFF)");
+      (*out)[category] = threshold.get<std::string>();
+    }
+    return absl::OkStatus();
+  }
+  if (!value.is_array()) {
+    return PathError(field.path, "expected a threshold, a mapping of harm category to threshold, or a list of "
+                                 "{category, threshold}");
+  }
+  for (size_t i = 0; i < value.size(); ++i) {
+    std::string item_path = field.path + "[" + std::to_string(i) + "]";
+    RETURN_IF_ERROR(ExpectObject(value[i], item_path));
+    ObjectReader reader(value[i], item_path, map);
+    ASSIGN_OR_RETURN(Field category_field, reader.Get("category"));
+    ASSIGN_OR_RETURN(Field threshold_field, reader.Get("threshold"));
+    RETURN_IF_ERROR(reader.CheckNoUnknownKeys());
+    if (!category_field) return PathError(item_path + ".category", "required");
+    if (!threshold_field) return PathError(item_path + ".threshold", "required");
+    std::string category, threshold;
+    RETURN_IF_ERROR(ReadString(category_field, &category));
+    RETURN_IF_ERROR(ReadString(threshold_field, &threshold));
+    if (out->contains(category)) return PathError(item_path + ".category", "'" + category + "' is listed twice");
+    (*out)[category] = threshold;
+    // Errors about "<field>.<category>" (ValidateConfig's spelling) find this line.
+    decode::AliasPaths(map, item_path, field.path + "." + category);
+  }
+  return absl::OkStatus();
 }
 
 absl::Status DecodeModelProvider(const Json& value, const std::string& path, v1::ModelProvider* out, SourceMap* map) {
@@ -71,10 +124,30 @@ absl::Status DecodeModelProvider(const Json& value, const std::string& path, v1:
     ASSIGN_OR_RETURN(bool on, decode::ReadBool(*enable_prefill.value, enable_prefill.path));
     out->set_enable_prefill(on);
   }
+  ASSIGN_OR_RETURN(Field retry, reader.Get("retry"));
+  if (retry) RETURN_IF_ERROR(decode::DecodeRetry(retry, out->mutable_retry(), map));
   ASSIGN_OR_RETURN(Field mistral, reader.Get("mistralPrefix"));
   if (mistral) {
     ASSIGN_OR_RETURN(bool on, decode::ReadBool(*mistral.value, mistral.path));
     out->set_mistral_prefix(on);
+  }
+  // gemini only (ValidateConfig rejects them on other types).
+  ASSIGN_OR_RETURN(Field system_instruction, reader.Get("systemInstruction"));
+  if (system_instruction) {
+    ASSIGN_OR_RETURN(bool on, decode::ReadBool(*system_instruction.value, system_instruction.path));
+    out->set_system_instruction(on);
+  }
+  ASSIGN_OR_RETURN(Field safety, reader.Get("safetySettings"));
+  if (safety) RETURN_IF_ERROR(DecodeSafetySettings(safety, out->mutable_safety_settings(), map));
+  ASSIGN_OR_RETURN(Field budget, reader.Get("thinkingBudget"));
+  if (budget) {
+    ASSIGN_OR_RETURN(int64_t n, ReadInteger(*budget.value, budget.path, -1, std::numeric_limits<int32_t>::max()));
+    out->set_thinking_budget(static_cast<int32_t>(n));
+  }
+  ASSIGN_OR_RETURN(Field include_thoughts, reader.Get("includeThoughts"));
+  if (include_thoughts) {
+    ASSIGN_OR_RETURN(bool on, decode::ReadBool(*include_thoughts.value, include_thoughts.path));
+    out->set_include_thoughts(on);
   }
   return reader.CheckNoUnknownKeys();
 }
@@ -106,6 +179,11 @@ absl::Status DecodeServer(const Field& field, v1::ServerSettings* out, SourceMap
     ASSIGN_OR_RETURN(int64_t n, ReadInteger(*body_limit.value, body_limit.path, 0, kMaxInt));
     out->set_body_limit_bytes(static_cast<uint64_t>(n));
   }
+  ASSIGN_OR_RETURN(Field max_concurrent, reader.Get("maxConcurrentRequests"));
+  if (max_concurrent) {
+    ASSIGN_OR_RETURN(int64_t n, ReadInteger(*max_concurrent.value, max_concurrent.path, 1, 1'000'000));
+    out->set_max_concurrent_requests(static_cast<uint32_t>(n));
+  }
   struct Seconds {
     std::string_view name;
     void (v1::ServerSettings::*set)(double);
@@ -132,7 +210,10 @@ absl::Status DecodeUpstream(const Field& field, v1::UpstreamSettings* out, Sourc
   };
   for (const Seconds& s : {Seconds{"connectTimeoutSeconds", &v1::UpstreamSettings::set_connect_timeout_seconds},
                            Seconds{"firstByteTimeoutSeconds", &v1::UpstreamSettings::set_first_byte_timeout_seconds},
-                           Seconds{"idleTimeoutSeconds", &v1::UpstreamSettings::set_idle_timeout_seconds}}) {
+                           Seconds{"idleTimeoutSeconds", &v1::UpstreamSettings::set_idle_timeout_seconds},
+                           Seconds{"keyCooldownSeconds", &v1::UpstreamSettings::set_key_cooldown_seconds},
+                           Seconds{"keyDisableSeconds", &v1::UpstreamSettings::set_key_disable_seconds},
+                           Seconds{"ejectSeconds", &v1::UpstreamSettings::set_eject_seconds}}) {
     ASSIGN_OR_RETURN(Field f, reader.Get(s.name));
     if (!f) continue;
     ASSIGN_OR_RETURN(double d, ReadNumber(*f.value, f.path));
@@ -142,6 +223,11 @@ absl::Status DecodeUpstream(const Field& field, v1::UpstreamSettings* out, Sourc
   if (limit) {
     ASSIGN_OR_RETURN(int64_t n, ReadInteger(*limit.value, limit.path, 0, kMaxInt));
     out->set_response_limit_bytes(static_cast<uint64_t>(n));
+  }
+  ASSIGN_OR_RETURN(Field eject_after, reader.Get("ejectAfterFailures"));
+  if (eject_after) {
+    ASSIGN_OR_RETURN(int64_t n, ReadInteger(*eject_after.value, eject_after.path, 1, 1000));
+    out->set_eject_after_failures(static_cast<uint32_t>(n));
   }
   return reader.CheckNoUnknownKeys();
 }
@@ -189,9 +275,12 @@ absl::Status DecodeConfig(const Json& root, Config* config, SourceMap* source_ma
   RETURN_IF_ERROR(ReadString(default_model, config->mutable_default_model()));
   ASSIGN_OR_RETURN(Field cors, reader.Get("cors"));
   if (cors) RETURN_IF_ERROR(decode::DecodeCors(cors, config->mutable_cors(), source_map));
+  ASSIGN_OR_RETURN(Field retry, reader.Get("retry"));
+  if (retry) RETURN_IF_ERROR(decode::DecodeRetry(retry, config->mutable_retry(), source_map));
+  ASSIGN_OR_RETURN(Field client_keys, reader.Get("clientKeys"));
+  RETURN_IF_ERROR(DecodeNamed(client_keys, config->mutable_client_keys(), source_map, decode::DecodeClientKey));
   ASSIGN_OR_RETURN(Field logging, reader.Get("logging"));
   if (logging) RETURN_IF_ERROR(decode::DecodeLogging(logging, config->mutable_logging(), source_map));
-  for (std::string_view reserved : kReservedTopLevelKeys) reader.Ignore(reserved);
   return reader.CheckNoUnknownKeys();
 }
 

@@ -13,9 +13,6 @@
 
 namespace switchboard::config {
 
-// Top-level keys reserved for later features: accepted and ignored for now.
-inline constexpr std::string_view kReservedTopLevelKeys[] = {"clientKeys", "retry"};
-
 // Errors are InvalidArgumentError "<path>: <message>" (no source prefix).
 // `source_map` gains the canonical spelling of every path the file wrote
 // another way (model_name -> modelName, c.processors[0] -> c[0]) so that errors

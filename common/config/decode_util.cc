@@ -121,7 +121,9 @@ absl::StatusOr<int64_t> ReadInteger(const Json& value, const std::string& path, 
   std::string range = "must be between " + std::to_string(min) + " and " + std::to_string(max);
   if (value.is_number_unsigned()) {
     uint64_t u = value.get<uint64_t>();
-    if (u > static_cast<uint64_t>(max)) return PathError(path, range + " (got " + std::to_string(u) + ")");
+    if (u > static_cast<uint64_t>(max) || (min > 0 && u < static_cast<uint64_t>(min))) {
+      return PathError(path, range + " (got " + std::to_string(u) + ")");
+    }
     return static_cast<int64_t>(u);
   }
   if (value.is_number_float()) {

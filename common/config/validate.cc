@@ -85,8 +85,44 @@ absl::Status CheckMember(const v1::Config& config, const std::string& member, co
       path, "unknown model provider '" + member + "'" + DidYouMean(member, SortedKeys(config.model_providers())));
 }
 
+// The gemini-only keys: a config error on any other type; names from Gemini's
+// vocabulary.
+absl::Status ValidateGeminiOptions(const v1::ModelProvider& mp, const std::string& path) {
+  if (mp.type() != "gemini") {
+    const char* key = mp.has_system_instruction()    ? "systemInstruction"
+                      : !mp.safety_settings().empty() ? "safetySettings"
+                      : mp.has_thinking_budget()       ? "thinkingBudget"
+                      : mp.has_include_thoughts()      ? "includeThoughts"
+                                                       : nullptr;
+    if (key == nullptr) return absl::OkStatus();
+    return PathError(path + "." + key, "only for type 'gemini' (this provider's type is '" + mp.type() + "')");
+  }
+  std::vector<std::string> categories = Names(kGeminiHarmCategories);
+  std::vector<std::string> thresholds = Names(kGeminiHarmThresholds);
+  for (const auto& category : SortedKeys(mp.safety_settings())) {
+    std::string item_path = path + ".safetySettings." + category;
+    if (std::find(categories.begin(), categories.end(), category) == categories.end()) {
+      std::string hint = DidYouMean(category, categories);
+      if (hint.empty()) hint = " (expected one of: " + JoinNames(categories) + ")";
+      return PathError(item_path, "unknown harm category '" + category + "'" + hint);
+    }
+    const std::string& threshold = mp.safety_settings().at(category);
+    if (std::find(thresholds.begin(), thresholds.end(), threshold) == thresholds.end()) {
+      std::string hint = DidYouMean(threshold, thresholds);
+      if (hint.empty()) hint = " (expected one of: " + JoinNames(thresholds) + ")";
+      return PathError(item_path, "unknown threshold '" + threshold + "'" + hint);
+    }
+  }
+  if (mp.has_thinking_budget() && mp.thinking_budget() < -1) {
+    return PathError(path + ".thinkingBudget", "must be -1 (the model decides), 0 (no thinking) or a token count (got " +
+                                                   std::to_string(mp.thinking_budget()) + ")");
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ValidateModelProvider(const v1::Config& config, const v1::ModelProvider& mp, const std::string& path) {
   RETURN_IF_ERROR(CheckType(mp.type(), path, kModelProviderTypes, "model provider"));
+  RETURN_IF_ERROR(ValidateGeminiOptions(mp, path));
   const std::string& type = mp.type();
   if ((type == "genericoai" || type == "openrouter" || type == "gemini") && mp.model_name().empty()) {
     return PathError(path + ".modelName", "required when type is '" + type + "'");

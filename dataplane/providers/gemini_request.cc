@@ -1,7 +1,9 @@
 // OpenAI chat request -> Gemini generateContent request.
 
+#include <optional>
 #include <utility>
 
+#include "common/config/validate.h"
 #include "common/status.h"
 #include "dataplane/providers/gemini.h"
 
@@ -92,7 +94,33 @@ absl::Status CopyInteger(const json& request, const char* from, json& config, co
   return absl::OkStatus();
 }
 
-absl::Status GenerationConfig(const json& request, json& config) {
+// thinkingConfig: the model's thinkingBudget wins over the client's
+// reasoning_effort (still checked, so a typo is an error either way);
+// includeThoughts is the model's setting, else on whenever a budget other than
+// 0 goes out.
+absl::Status ThinkingConfig(const json& request, const GeminiOptions& options, json& config) {
+  std::optional<int64_t> budget;
+  if (auto effort = request.find("reasoning_effort"); effort != request.end() && !effort->is_null()) {
+    std::string value = effort->is_string() ? effort->get<std::string>() : "";
+    if (value == "none") budget = 0;
+    if (value == "minimal" || value == "low") budget = 1024;
+    if (value == "medium") budget = 8192;
+    if (value == "high") budget = 24576;
+    if (!budget) return Invalid("'reasoning_effort' must be one of none, minimal, low, medium, high.");
+  }
+  if (options.thinking_budget) budget = *options.thinking_budget;
+  std::optional<bool> include = options.include_thoughts;
+  if (!include && budget && *budget != 0) include = true;
+  if (!budget && !include) return absl::OkStatus();
+  json thinking = json::object();
+  if (budget) thinking["thinkingBudget"] = *budget;
+  if (include) thinking["includeThoughts"] = *include;
+  config["thinkingConfig"] = std::move(thinking);
+  return absl::OkStatus();
+}
+
+absl::Status GenerationConfig(const json& request, const GeminiOptions& options, json& config,
+                              std::vector<std::string>& warnings) {
   RETURN_IF_ERROR(CopyNumber(request, "temperature", config, "temperature"));
   RETURN_IF_ERROR(CopyNumber(request, "top_p", config, "topP"));
   RETURN_IF_ERROR(CopyInteger(request, "top_k", config, "topK"));
@@ -111,7 +139,13 @@ absl::Status GenerationConfig(const json& request, json& config) {
     } else if (stop->is_array()) {
       for (const auto& s : *stop) {
         if (!s.is_string()) return Invalid("'stop' must be a string or a list of strings.");
-        if (sequences.size() < 5) sequences.push_back(s);  // Gemini accepts at most five
+        if (sequences.size() < kGeminiMaxStopSequences) sequences.push_back(s);
+      }
+      if (stop->size() > kGeminiMaxStopSequences) {
+        // Gemini would refuse the request; losing a few stop strings is better.
+        warnings.push_back("stop: Gemini takes at most " + std::to_string(kGeminiMaxStopSequences) +
+                           " stop sequences; sent the first " + std::to_string(kGeminiMaxStopSequences) + " of " +
+                           std::to_string(stop->size()));
       }
     } else {
       return Invalid("'stop' must be a string or a list of strings.");
@@ -136,27 +170,17 @@ absl::Status GenerationConfig(const json& request, json& config) {
     }
   }
 
-  if (auto effort = request.find("reasoning_effort"); effort != request.end() && !effort->is_null()) {
-    std::string value = effort->is_string() ? effort->get<std::string>() : "";
-    int budget = -1;
-    if (value == "none") budget = 0;
-    if (value == "minimal" || value == "low") budget = 1024;
-    if (value == "medium") budget = 8192;
-    if (value == "high") budget = 24576;
-    if (budget < 0) return Invalid("'reasoning_effort' must be one of none, minimal, low, medium, high.");
-    json thinking = {{"thinkingBudget", budget}};
-    if (budget > 0) thinking["includeThoughts"] = true;
-    config["thinkingConfig"] = std::move(thinking);
-  }
-  return absl::OkStatus();
+  return ThinkingConfig(request, options, config);
 }
 
-json SafetySettings() {
+// Every category, at OFF unless the model's config says otherwise (what
+// roleplay clients send; some models want BLOCK_NONE instead).
+json SafetySettings(const GeminiOptions& options) {
   json settings = json::array();
-  for (const char* category : {"HARM_CATEGORY_HARASSMENT", "HARM_CATEGORY_HATE_SPEECH",
-                               "HARM_CATEGORY_SEXUALLY_EXPLICIT", "HARM_CATEGORY_DANGEROUS_CONTENT",
-                               "HARM_CATEGORY_CIVIC_INTEGRITY"}) {
-    settings.push_back({{"category", category}, {"threshold", "OFF"}});
+  for (std::string_view category : config::kGeminiHarmCategories) {
+    auto it = options.safety_thresholds.find(std::string(category));
+    std::string threshold = it != options.safety_thresholds.end() ? it->second : "OFF";
+    settings.push_back({{"category", category}, {"threshold", std::move(threshold)}});
   }
   return settings;
 }
@@ -171,7 +195,8 @@ std::string NormalizeGeminiUrl(std::string_view url) {
   return std::string(trimmed) + "/v1beta/models";
 }
 
-absl::StatusOr<json> GeminiRequestBody(const json& request) {
+absl::StatusOr<json> GeminiRequestBody(const json& request, const GeminiOptions& options,
+                                       std::vector<std::string>* warnings) {
   auto messages = request.find("messages");
   if (messages == request.end() || !messages->is_array()) return Invalid("'messages' must be a list of messages.");
 
@@ -183,9 +208,10 @@ absl::StatusOr<json> GeminiRequestBody(const json& request) {
     std::string role = role_it != message.end() && role_it->is_string() ? role_it->get<std::string>() : "";
     auto content = message.find("content");
     ASSIGN_OR_RETURN(json parts, Parts(content == message.end() ? json() : *content));
-    // Leading system/developer messages are the system instruction; once the
-    // conversation started, every role but assistant is a user turn.
-    if (contents.empty() && (role == "system" || role == "developer")) {
+    // Leading system/developer messages are the system instruction (unless the
+    // model's config says systemInstruction: false); once the conversation
+    // started, every role but assistant is a user turn.
+    if (options.system_instruction && contents.empty() && (role == "system" || role == "developer")) {
       for (auto& part : parts) {
         if (!part.contains("text")) return Invalid("System messages may only hold text for Gemini models.");
         system_parts.push_back(std::move(part));
@@ -201,10 +227,11 @@ absl::StatusOr<json> GeminiRequestBody(const json& request) {
       contents.push_back({{"role", gemini_role}, {"parts", std::move(parts)}});
     }
   }
-  // Gemini rejects a conversation that starts with a model turn ("Please ensure
-  // that multiturn requests alternate between user and model"; this is reported
-  // by Gemini API users rather than stated in Google's reference), so a minimal
-  // user turn goes first.
+  // Google's reference does not say that the first content must be a user turn
+  // (Content.role is just "user" or "model"), but the API has been reported to
+  // refuse a history that starts with a model turn ("Please ensure that
+  // multiturn requests alternate between user and model"), so a minimal user
+  // turn goes first.
   if (!contents.empty() && contents.front()["role"] == "model") {
     contents.insert(contents.begin(), json{{"role", "user"}, {"parts", json::array({json{{"text", "."}}})}});
   }
@@ -213,15 +240,17 @@ absl::StatusOr<json> GeminiRequestBody(const json& request) {
   json body = {{"contents", std::move(contents)}};
   if (!system_parts.empty()) body["systemInstruction"] = {{"parts", std::move(system_parts)}};
   json config = json::object();
-  RETURN_IF_ERROR(GenerationConfig(request, config));
+  std::vector<std::string> ignored;
+  RETURN_IF_ERROR(GenerationConfig(request, options, config, warnings != nullptr ? *warnings : ignored));
   if (!config.empty()) body["generationConfig"] = std::move(config);
-  body["safetySettings"] = SafetySettings();
+  body["safetySettings"] = SafetySettings(options);
   return body;
 }
 
 absl::StatusOr<UpstreamRequest> GeminiAdapter::BuildRequest(const Target& target, json request,
                                                             std::string_view key) const {
-  ASSIGN_OR_RETURN(json body, GeminiRequestBody(request));
+  std::vector<std::string> warnings;
+  ASSIGN_OR_RETURN(json body, GeminiRequestBody(request, target.gemini, &warnings));
   bool stream = false;
   if (auto it = request.find("stream"); it != request.end() && it->is_boolean()) stream = it->get<bool>();
   std::string_view model = target.model_name;
@@ -238,6 +267,7 @@ absl::StatusOr<UpstreamRequest> GeminiAdapter::BuildRequest(const Target& target
   out.headers.emplace_back("Accept", stream ? "text/event-stream" : "application/json");
   if (!key.empty()) out.headers.emplace_back("x-goog-api-key", std::string(key));
   out.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
+  out.warnings = std::move(warnings);
   return out;
 }
 

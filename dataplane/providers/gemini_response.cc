@@ -107,7 +107,7 @@ class GeminiTranslator : public ResponseTranslator {
       if (!choice.reasoning.empty()) message["reasoning_content"] = choice.reasoning;
       out_choices.push_back({{"index", index},
                              {"message", std::move(message)},
-                             {"finish_reason", GeminiFinishReason(choice.finish)}});
+                             {"finish_reason", MapFinish(choice.finish)}});
     }
     json out = {{"id", info_.id},
                 {"object", "chat.completion"},
@@ -133,13 +133,13 @@ class GeminiTranslator : public ResponseTranslator {
         if (int64_t code = Count(*error, "code"); code >= 400 && code < 600) status = static_cast<int>(code);
       }
       out.push_back(ErrorBody(TranslateError(status, data)));
-      done_ = true;
+      done_ = failed_ = true;
       return;
     }
     ReadUsage(response);
     if (std::string reason = BlockReason(response); !reason.empty()) {
       out.push_back(ErrorBody(InvalidRequest("prompt_blocked", "Gemini blocked the prompt: " + reason)));
-      done_ = true;
+      done_ = failed_ = true;
       return;
     }
     for (const auto& candidate : ReadCandidates(response)) {
@@ -150,7 +150,7 @@ class GeminiTranslator : public ResponseTranslator {
       if (!candidate.content.empty()) delta["content"] = candidate.content;
       json finish = nullptr;
       if (!candidate.finish.empty()) {
-        finish = GeminiFinishReason(candidate.finish);
+        finish = MapFinish(candidate.finish);
         finished_[candidate.index] = true;
       }
       if (candidate.reasoning.empty() && candidate.content.empty() && finish.is_null()) continue;
@@ -161,7 +161,8 @@ class GeminiTranslator : public ResponseTranslator {
   }
 
   void Finish(std::vector<std::string>& out) override {
-    if (!info_.include_usage || !usage_.known()) return;
+    // After an error event the stream ends with [DONE] alone.
+    if (failed_ || !info_.include_usage || !usage_.known()) return;
     json chunk = Chunk(json::array());
     chunk["usage"] = UsageJson();
     out.push_back(Dump(chunk));
@@ -190,7 +191,15 @@ class GeminiTranslator : public ResponseTranslator {
     int64_t thoughts = Count(*it, "thoughtsTokenCount");
     int64_t total = Count(*it, "totalTokenCount");
     usage_.prompt_tokens = prompt;
-    usage_.completion_tokens = std::max<int64_t>(candidates, 0) + std::max<int64_t>(thoughts, 0);
+    usage_.completion_tokens = std::max<int64_t>(candidates, 0);
+    if (thoughts > 0) {
+      // Gemini counts thoughts apart from candidatesTokenCount (its total is
+      // prompt + candidates + thoughts); a total smaller than that means they
+      // are already inside candidatesTokenCount, as some Gemini-compatible
+      // servers count them.
+      bool included = total >= 0 && prompt >= 0 && candidates >= 0 && total < prompt + candidates + thoughts;
+      if (!included) usage_.completion_tokens += thoughts;
+    }
     usage_.total_tokens = total >= 0 ? total : std::max<int64_t>(prompt, 0) + usage_.completion_tokens;
     reasoning_tokens_ = thoughts;
     cached_tokens_ = Count(*it, "cachedContentTokenCount");
@@ -213,7 +222,19 @@ class GeminiTranslator : public ResponseTranslator {
             {"choices", std::move(choices)}};
   }
 
+  // OpenAI's finish_reason for Gemini's; a reason with no equivalent is noted
+  // (once per request) for the log.
+  std::string_view MapFinish(const std::string& reason) {
+    if (!reason.empty() && !IsMappedGeminiFinishReason(reason)) {
+      std::string note = "Gemini finishReason '" + reason.substr(0, 64) +
+                         "' has no OpenAI equivalent; sent as finish_reason 'stop'";
+      if (std::find(warnings_.begin(), warnings_.end(), note) == warnings_.end()) warnings_.push_back(std::move(note));
+    }
+    return GeminiFinishReason(reason);
+  }
+
   RequestInfo info_;
+  bool failed_ = false;  // an error event went out
   int64_t reasoning_tokens_ = -1;
   int64_t cached_tokens_ = -1;
   std::map<int, bool> started_;   // a chunk went out for this choice (the role was sent)
@@ -222,12 +243,22 @@ class GeminiTranslator : public ResponseTranslator {
 
 }  // namespace
 
+namespace {
+
+bool IsContentFilterReason(std::string_view reason) {
+  return reason == "SAFETY" || reason == "BLOCKLIST" || reason == "PROHIBITED_CONTENT" || reason == "SPII" ||
+         reason == "IMAGE_SAFETY" || reason == "RECITATION";
+}
+
+}  // namespace
+
+bool IsMappedGeminiFinishReason(std::string_view reason) {
+  return reason == "STOP" || reason == "MAX_TOKENS" || IsContentFilterReason(reason);
+}
+
 std::string_view GeminiFinishReason(std::string_view reason) {
   if (reason == "MAX_TOKENS") return "length";
-  if (reason == "SAFETY" || reason == "BLOCKLIST" || reason == "PROHIBITED_CONTENT" || reason == "SPII" ||
-      reason == "IMAGE_SAFETY" || reason == "RECITATION") {
-    return "content_filter";
-  }
+  if (IsContentFilterReason(reason)) return "content_filter";
   return "stop";  // STOP, and reasons OpenAI has no word for
 }
 

@@ -1,5 +1,7 @@
 #include "dataplane/providers/openai_compat.h"
 
+#include "dataplane/providers/errors.h"
+
 namespace switchboard::providers {
 namespace {
 
@@ -15,10 +17,15 @@ class OpenAiCompatTranslator : public ResponseTranslator {
   explicit OpenAiCompatTranslator(bool client_wants_usage) : client_wants_usage_(client_wants_usage) {}
 
   absl::StatusOr<std::string> TranslateBody(std::string body) override {
-    // Cheap pre-check: only parse when there is a usage object to read.
+    // Only parse when there is a usage object to read; otherwise just check
+    // that the client gets JSON (a broken upstream must not reach the client
+    // as a 200).
     if (body.find("\"usage\"") != std::string::npos) {
       auto parsed = nlohmann::json::parse(body, nullptr, false);
+      if (parsed.is_discarded()) return NotJson();
       if (parsed.is_object()) ReadOpenAiUsage(parsed, usage_);
+    } else if (!nlohmann::json::accept(body)) {
+      return NotJson();
     }
     return body;
   }
@@ -30,17 +37,32 @@ class OpenAiCompatTranslator : public ResponseTranslator {
     }
     if (data.find("\"usage\"") != std::string_view::npos) {
       auto parsed = nlohmann::json::parse(data, nullptr, false);
+      if (parsed.is_discarded()) return EndWithBadEvent(out);
       if (parsed.is_object()) {
         ReadOpenAiUsage(parsed, usage_);
         auto choices = parsed.find("choices");
         bool usage_only = choices != parsed.end() && choices->is_array() && choices->empty();
         if (usage_only && !client_wants_usage_) return;
       }
+    } else if (!nlohmann::json::accept(data)) {
+      // Clients parse every data line as JSON: end the stream with an error
+      // event rather than pass on what would break them.
+      return EndWithBadEvent(out);
     }
     out.emplace_back(data);
   }
 
  private:
+  static absl::Status NotJson() {
+    return absl::InternalError("The upstream's answer is not valid JSON");
+  }
+
+  void EndWithBadEvent(std::vector<std::string>& out) {
+    out.push_back(ErrorBody(MakeError(502, "upstream_error", "upstream_bad_event",
+                                      "The upstream sent an event that is not JSON; the stream was ended")));
+    done_ = true;
+  }
+
   bool client_wants_usage_;
 };
 

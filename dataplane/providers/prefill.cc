@@ -75,6 +75,7 @@ class PrefillStrippingTranslator : public ResponseTranslator {
   void Sync() {
     done_ = inner_->done();
     usage_ = inner_->usage();
+    warnings_ = inner_->warnings();
   }
 
   bool Settled() const {

@@ -8,7 +8,9 @@
 // clocks or globals; they are tested by feeding them JSON and SSE fixtures.
 
 #include <cstdint>
+#include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -22,16 +24,31 @@
 
 namespace switchboard::providers {
 
+// The options of a gemini model provider (config.proto: systemInstruction,
+// safetySettings, thinkingBudget, includeThoughts), already validated.
+struct GeminiOptions {
+  bool system_instruction = true;  // false: system messages are sent as user turns
+  std::map<std::string, std::string> safety_thresholds;  // harm category -> threshold; others OFF
+  std::optional<int32_t> thinking_budget;                // wins over the client's reasoning_effort
+  std::optional<bool> include_thoughts;
+};
+
 // Where one concrete model provider sends its requests; built with the snapshot.
 struct Target {
   Url url;
   std::string model_name;  // the upstream's name for the model
+  GeminiOptions gemini;    // gemini only
 };
 
 struct UpstreamRequest {
   Url url;
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
+  // What the client should know about how its request had to be changed to fit
+  // the upstream (e.g. stop sequences dropped): short fixed sentences, never
+  // request text. The handler sends them in an `x-switchboard-warning` header
+  // and logs them.
+  std::vector<std::string> warnings;
 };
 
 struct Usage {
@@ -73,10 +90,16 @@ class ResponseTranslator {
 
   bool done() const { return done_; }
   const Usage& usage() const { return usage_; }
+  // What the answer does not show but an operator should know (e.g. an
+  // upstream finish reason with no OpenAI equivalent): short sentences naming
+  // upstream values, never answer text. The handler logs them when the request
+  // ends.
+  const std::vector<std::string>& warnings() const { return warnings_; }
 
  protected:
   bool done_ = false;
   Usage usage_;
+  std::vector<std::string> warnings_;
 };
 
 class Adapter {

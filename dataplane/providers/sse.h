@@ -18,8 +18,9 @@ struct SseEvent {
 class SseParser {
  public:
   // `max_event_bytes` bounds what one event may buffer (a hostile or broken
-  // upstream must not make us buffer without limit).
-  explicit SseParser(size_t max_event_bytes = 16 << 20) : max_event_bytes_(max_event_bytes) {}
+  // upstream must not make us buffer without limit). 8 MiB leaves room for
+  // an image in a Gemini chunk; nothing a chat model streams comes near it.
+  explicit SseParser(size_t max_event_bytes = 8 << 20) : max_event_bytes_(max_event_bytes) {}
 
   // Appends the events completed by `bytes` to `out`. Comment lines (": ...")
   // increment comments() and are otherwise dropped. Returns false once the

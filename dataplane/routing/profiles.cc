@@ -1,7 +1,12 @@
 #include "dataplane/routing/profiles.h"
 
+#include <openssl/crypto.h>
+#include <openssl/sha.h>
+
 #include <algorithm>
+#include <fstream>
 #include <map>
+#include <sstream>
 
 namespace switchboard::routing {
 namespace {
@@ -30,7 +35,50 @@ bool ValidPathChars(std::string_view path) {
   return true;
 }
 
+std::string Trim(std::string s) {
+  size_t begin = s.find_first_not_of(" \t\r\n");
+  if (begin == std::string::npos) return "";
+  size_t end = s.find_last_not_of(" \t\r\n");
+  return s.substr(begin, end - begin + 1);
+}
+
 }  // namespace
+
+ClientKey::ClientKey(std::string name, std::string_view secret, std::optional<double> requests_per_minute)
+    : name_(std::move(name)), per_minute_(requests_per_minute), bucket_(std::make_shared<Bucket>()) {
+  SHA256(reinterpret_cast<const unsigned char*>(secret.data()), secret.size(), digest_.data());
+  if (per_minute_) bucket_->tokens = *per_minute_;
+}
+
+bool ClientKey::Admit(std::chrono::steady_clock::time_point now, std::chrono::steady_clock::duration* wait) const {
+  if (!per_minute_) return true;
+  // A token bucket: `per_minute` tokens at most, refilled continuously.
+  double per_second = *per_minute_ / 60.0;
+  std::lock_guard<std::mutex> lock(bucket_->mu);
+  if (bucket_->refilled != std::chrono::steady_clock::time_point{}) {
+    double elapsed = std::chrono::duration<double>(now - bucket_->refilled).count();
+    bucket_->tokens = std::min(*per_minute_, bucket_->tokens + elapsed * per_second);
+  }
+  bucket_->refilled = now;
+  if (bucket_->tokens >= 1) {
+    bucket_->tokens -= 1;
+    return true;
+  }
+  *wait = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+      std::chrono::duration<double>((1 - bucket_->tokens) / per_second));
+  return false;
+}
+
+const ClientKey* ClientSettings::Authenticate(std::string_view presented) const {
+  std::array<unsigned char, 32> digest{};
+  SHA256(reinterpret_cast<const unsigned char*>(presented.data()), presented.size(), digest.data());
+  const ClientKey* match = nullptr;
+  for (const auto& key : client_keys) {
+    bool equal = CRYPTO_memcmp(digest.data(), key.digest().data(), digest.size()) == 0;
+    if (equal) match = &key;  // no early exit: every key is compared
+  }
+  return match;
+}
 
 const ClientProfile* ClientSettings::Match(std::string_view path, std::string_view* rest) const {
   for (const auto& profile : profiles) {
@@ -147,6 +195,29 @@ absl::StatusOr<ClientSettings> BuildClientSettings(const config::v1::Config& con
                        "an origin has no path or trailing '/': '" + origin.substr(0, origin.size() - 1) + "'");
     }
     out.allowed_origins.push_back(origin);
+  }
+
+  for (const auto& [name, ck] : std::map<std::string, config::v1::ClientKey>(config.client_keys().begin(),
+                                                                             config.client_keys().end())) {
+    std::string path = "clientKeys." + name;
+    std::string secret = ck.key();
+    if (!ck.env_var().empty()) {
+      auto value = env(ck.env_var().c_str());
+      if (!value || value->empty()) {
+        return PathError(path + ".envVar", "environment variable " + ck.env_var() + " is not set");
+      }
+      secret = *value;
+    } else if (!ck.file().empty()) {
+      std::ifstream in(ck.file(), std::ios::binary);
+      std::stringstream text;
+      text << in.rdbuf();
+      if (!in) return PathError(path + ".file", "cannot read " + ck.file());
+      secret = Trim(text.str());
+    }
+    if (secret.size() < 8) return PathError(path, "a client key needs at least 8 characters");
+    std::optional<double> rpm;
+    if (ck.has_requests_per_minute()) rpm = ck.requests_per_minute();
+    out.client_keys.emplace_back(name, secret, rpm);
   }
 
   out.log_requests = !config.logging().has_requests() || config.logging().requests();

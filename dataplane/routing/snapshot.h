@@ -22,6 +22,7 @@
 #include "dataplane/processors/registry.h"
 #include "dataplane/providers/provider.h"
 #include "dataplane/routing/profiles.h"
+#include "dataplane/routing/retry.h"
 #include "switchboard/config/v1/config.pb.h"
 
 namespace switchboard::routing {
@@ -29,24 +30,52 @@ namespace switchboard::routing {
 enum class ProviderType { kGenericOai, kOpenRouter, kGemini, kRandom, kTrivial };
 std::string_view ProviderTypeName(ProviderType type);
 
+using Clock = std::chrono::steady_clock;
+
 struct Key {
   std::string provider;  // key provider name: what logs may show
   std::string value;     // the secret: never logged, never returned
-};
 
-// The keys of one model, used in turn (round robin per model).
-class KeyPool {
- public:
-  KeyPool() = default;
-  KeyPool(const KeyPool& other) : keys_(other.keys_) {}
-  void Add(Key key) { keys_.push_back(std::move(key)); }
-  // nullptr when the pool is empty.
-  const Key* Next() const;
-  size_t size() const { return keys_.size(); }
+  // A key the upstream refused (429: rate limited; 401/403: rejected) rests
+  // until then. Shared by every model whose pool holds the key, and by every
+  // thread; lives as long as the snapshot.
+  void RestUntil(Clock::time_point until) const;
+  bool Resting(Clock::time_point now) const;
+  Clock::time_point resting_until() const;
 
  private:
-  std::vector<Key> keys_;
+  mutable std::atomic<int64_t> resting_until_ns_{0};
+};
+
+// The keys of one model, used in turn (round robin per model), skipping keys
+// that rest.
+class KeyPool {
+ public:
+  void Add(std::shared_ptr<const Key> key) { keys_.push_back(std::move(key)); }
+  // nullptr when the pool is empty, or when every key rests (then
+  // `*ready_at`, when given, is when the first one is usable again).
+  const Key* Next(Clock::time_point now = Clock::now(), Clock::time_point* ready_at = nullptr) const;
+  size_t size() const { return keys_.size(); }
+  // A key is usable now (true for an empty pool: requests go without a key).
+  bool AnyReady(Clock::time_point now) const;
+
+ private:
+  std::vector<std::shared_ptr<const Key>> keys_;
   mutable std::atomic<uint64_t> next_{0};
+};
+
+// Consecutive failures of one concrete model; after `eject_after` in a row,
+// random providers skip it until the ejection ends, then it gets one try
+// (half-open) and a failure ejects it again. Thread-safe.
+class ModelHealth {
+ public:
+  void Succeeded() const;
+  void Failed(Clock::time_point now, int eject_after, Clock::duration eject_for) const;
+  bool Ejected(Clock::time_point now) const;
+
+ private:
+  mutable std::atomic<int> consecutive_failures_{0};
+  mutable std::atomic<int64_t> ejected_until_ns_{0};
 };
 
 struct Model {
@@ -58,6 +87,10 @@ struct Model {
   providers::Target target;
   const providers::Adapter* adapter = nullptr;
   KeyPool keys;
+  ModelHealth health;
+
+  // Attempts for a request that asks for this model (random: across its members).
+  RetryPolicy retry;
 
   // random
   std::vector<const Model*> members;
@@ -89,6 +122,11 @@ struct Settings {
   std::chrono::milliseconds first_byte_timeout{300'000};
   std::chrono::milliseconds upstream_idle_timeout{120'000};
   uint64_t response_limit_bytes = 32 << 20;
+  uint32_t max_concurrent_requests = 4096;
+  std::chrono::milliseconds key_cooldown{30'000};
+  std::chrono::milliseconds key_disable{600'000};
+  int eject_after_failures = 5;
+  std::chrono::milliseconds eject_duration{30'000};
 };
 
 // A concrete model to send to, and the chains to run, outermost first.
@@ -111,7 +149,11 @@ class Snapshot {
   // nullptr when no model provider has that name.
   const Model* Find(std::string_view name) const;
   // Follows random providers down to a concrete model, collecting chains.
-  Route Resolve(const Model& model, Rng& rng) const;
+  // Concrete models in `exclude` (failed earlier in this request) are never
+  // picked; ejected ones only when nothing else is left. route.model is null
+  // when every target is excluded.
+  Route Resolve(const Model& model, Rng& rng, const std::vector<const Model*>& exclude = {},
+                Clock::time_point now = Clock::now()) const;
 
   // Every model provider, sorted by name.
   const std::vector<std::unique_ptr<Model>>& models() const { return models_; }

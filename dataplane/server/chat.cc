@@ -9,6 +9,7 @@
 
 #include "common/log.h"
 #include "dataplane/processors/insert_message.h"
+#include "dataplane/routing/retry.h"
 #include "dataplane/providers/prefill.h"
 #include "dataplane/providers/sse.h"
 #include "dataplane/providers/trivial.h"
@@ -23,6 +24,8 @@ using providers::ClientError;
 constexpr std::string_view kDone = "data: [DONE]\n\n";
 constexpr std::string_view kKeepAlive = ": keep-alive\n\n";
 constexpr uint64_t kErrorBodyLimit = 1 << 20;
+// A Retry-After longer than this is passed to the client instead of waited out.
+constexpr std::chrono::seconds kLongestRetryAfter{10};
 
 std::string RandomId(Rng& rng, std::string_view prefix) {
   static constexpr char kChars[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
@@ -38,11 +41,20 @@ struct Outcome {
   std::string routed_model;
   std::string provider_type;
   std::string upstream_model;  // the routed model's modelName
+  int attempts = 0;            // upstream attempts made
   bool stream = false;
   providers::Usage usage;
   std::string upstream_failure;
   std::chrono::steady_clock::time_point first_token{};
 };
+
+// The warnings of an adapter or translator (provider.h): one log line each.
+void LogWarnings(const RequestContext& ctx, const Outcome& outcome, std::string_view msg,
+                 const std::vector<std::string>& warnings) {
+  for (const auto& warning : warnings) {
+    log::Warn(msg, {{"id", ctx.responder.request_id()}, {"model", outcome.routed_model}, {"warning", warning}});
+  }
+}
 
 std::string SseError(const ClientError& error) {
   std::string out;
@@ -202,6 +214,7 @@ net::awaitable<void> RelayStream(RequestContext& ctx, upstream::Call& call, prov
   for (const auto& payload : payloads) providers::AppendSseData(out, payload);
   out += kDone;
   outcome.usage = translator.usage();
+  LogWarnings(ctx, outcome, "upstream answer adapted", translator.warnings());
   if (co_await r.SendSse(out)) co_await r.EndSse();
 }
 
@@ -240,10 +253,57 @@ class AttemptRecorder {
   const upstream::Call& call_;
 };
 
+// One upstream attempt of a request. The caller says whether another may
+// follow; a failure before anything reached the client that is worth another
+// attempt is then handed back (retry, error) instead of being sent.
+struct Attempt {
+  bool last = true;
+  bool retry = false;
+  bool key_refused = false;  // 429/401/403: the key rests now
+  std::optional<std::chrono::seconds> retry_after;  // the upstream's Retry-After
+  ClientError error;
+  Headers error_headers;
+};
+
+// Sends a failure: an error response, or an error event if a stream started.
+net::awaitable<void> SendFailure(RequestContext& ctx, ClientError error, Headers headers) {
+  if (ctx.responder.started()) {
+    co_await FailStream(ctx.responder, error);
+  } else {
+    co_await ctx.responder.SendError(error, headers);
+  }
+}
+
+net::awaitable<void> Fail(RequestContext& ctx, Attempt& attempt, ClientError error, Headers headers, bool retryable) {
+  if (retryable && !attempt.last) {
+    attempt.retry = true;
+    attempt.error = std::move(error);
+    attempt.error_headers = std::move(headers);
+    co_return;
+  }
+  co_await SendFailure(ctx, std::move(error), std::move(headers));
+}
+
 net::awaitable<void> ServeUpstream(RequestContext& ctx, const routing::Model& model, json body, Outcome& outcome,
-                                   std::string prefill) {
+                                   std::string prefill, Attempt& attempt) {
   Responder& r = ctx.responder;
-  const routing::Key* key = model.keys.Next();
+  const auto& settings = ctx.snapshot->settings();
+  routing::Clock::time_point ready_at;
+  const routing::Key* key = model.keys.Next(routing::Clock::now(), &ready_at);
+  if (key == nullptr && model.keys.size() > 0) {
+    auto wait = std::chrono::ceil<std::chrono::seconds>(ready_at - routing::Clock::now());
+    if (wait.count() < 1) wait = std::chrono::seconds(1);
+    outcome.upstream_failure = "keys_resting";
+    Headers headers;
+    headers.emplace_back("Retry-After", std::to_string(wait.count()));
+    co_await Fail(ctx, attempt,
+                  providers::MakeError(429, "rate_limit_error", "keys_resting",
+                                       "Every API key of model '" + model.name +
+                                           "' is resting after the upstream refused it (rate limit or "
+                                           "rejected key); try again in " + std::to_string(wait.count()) + " s"),
+                  std::move(headers), true);
+    co_return;
+  }
   providers::RequestInfo info{outcome.requested_model, outcome.stream, IncludeUsage(body),
                               RandomId(ctx.worker.rng, "chatcmpl-"), static_cast<int64_t>(std::time(nullptr))};
   auto request = model.adapter->BuildRequest(model.target, std::move(body), key ? std::string_view(key->value) : "");
@@ -251,9 +311,15 @@ net::awaitable<void> ServeUpstream(RequestContext& ctx, const routing::Model& mo
     co_await r.SendError(providers::InvalidRequest("invalid_request", std::string(request.status().message())));
     co_return;
   }
+  if (!request->warnings.empty()) {
+    // The request had to change to fit the upstream: say so to the client and the log.
+    std::string joined;
+    for (const auto& warning : request->warnings) joined += (joined.empty() ? "" : "; ") + warning;
+    r.AddHeader("x-switchboard-warning", joined);
+    LogWarnings(ctx, outcome, "request adapted", request->warnings);
+  }
   auto translator = model.adapter->NewTranslator(info);
   if (!prefill.empty()) translator = providers::NewPrefillStrippingTranslator(std::move(translator), prefill);
-  const auto& settings = ctx.snapshot->settings();
   upstream::Call call(ctx.worker.pool,
                       {settings.connect_timeout, settings.first_byte_timeout, settings.upstream_idle_timeout});
   AttemptRecorder recorder(ctx, model, call);
@@ -269,13 +335,10 @@ net::awaitable<void> ServeUpstream(RequestContext& ctx, const routing::Model& mo
   }
   if (ctx.watch.client_gone() || r.failed()) co_return;
   if (!started.ok()) {
+    // Nothing but keep-alive comments reached the client: worth another try.
     outcome.upstream_failure = upstream::FailureName(call.failure());
-    ClientError error = FromUpstreamStatus(started);
-    if (r.started()) {
-      co_await FailStream(r, error);
-    } else {
-      co_await r.SendError(error);
-    }
+    model.health.Failed(routing::Clock::now(), settings.eject_after_failures, settings.eject_duration);
+    co_await Fail(ctx, attempt, FromUpstreamStatus(started), {}, true);
     co_return;
   }
 
@@ -286,16 +349,26 @@ net::awaitable<void> ServeUpstream(RequestContext& ctx, const routing::Model& mo
     if (ctx.watch.client_gone()) co_return;
     ClientError error = translator->TranslateError(status, error_body.ok() ? *error_body : std::string());
     Headers headers;
-    if (auto retry_after = call.header("retry-after"); !retry_after.empty()) {
-      headers.emplace_back("Retry-After", std::string(retry_after));
+    auto retry_after_text = call.header("retry-after");
+    if (!retry_after_text.empty()) headers.emplace_back("Retry-After", std::string(retry_after_text));
+    attempt.retry_after = routing::ParseRetryAfter(retry_after_text);
+    auto now = routing::Clock::now();
+    attempt.key_refused = key != nullptr && (status == 429 || status == 401 || status == 403);
+    if (status == 429 && key != nullptr) {
+      key->RestUntil(now + (attempt.retry_after ? std::chrono::duration_cast<routing::Clock::duration>(*attempt.retry_after)
+                                                : std::chrono::duration_cast<routing::Clock::duration>(settings.key_cooldown)));
+    } else if ((status == 401 || status == 403) && key != nullptr) {
+      key->RestUntil(now + settings.key_disable);
+      log::Warn("upstream rejected a key; disabled for a while",
+                {{"key_provider", key->provider}, {"model", model.name}, {"status", status},
+                 {"disabled_seconds", std::chrono::duration_cast<std::chrono::seconds>(settings.key_disable).count()}});
+    } else if (status >= 500) {
+      model.health.Failed(now, settings.eject_after_failures, settings.eject_duration);
     }
-    if (r.started()) {
-      co_await FailStream(r, error);
-    } else {
-      co_await r.SendError(error, headers);
-    }
+    co_await Fail(ctx, attempt, error, headers, routing::IsRetryableStatus(status));
     co_return;
   }
+  model.health.Succeeded();
 
   bool is_sse = call.header("content-type").find("text/event-stream") != std::string_view::npos;
   if (outcome.stream && is_sse) {
@@ -317,6 +390,7 @@ net::awaitable<void> ServeUpstream(RequestContext& ctx, const routing::Model& mo
   }
   auto client_body = translator->TranslateBody(*std::move(upstream_body));
   outcome.usage = translator->usage();
+  LogWarnings(ctx, outcome, "upstream answer adapted", translator->warnings());
   outcome.first_token = std::chrono::steady_clock::now();
   if (!client_body.ok()) {
     // InvalidArgument: the upstream refused the prompt itself (the client's to fix).
@@ -388,6 +462,7 @@ void FinishRequest(const RequestContext& ctx, const Outcome& outcome) {
     fields["completion_tokens"] = outcome.usage.completion_tokens;
   }
   if (!outcome.upstream_failure.empty()) fields["upstream_failure"] = outcome.upstream_failure;
+  if (outcome.attempts > 1) fields["attempts"] = outcome.attempts;
   if (ctx.watch.client_gone()) fields["client_gone"] = true;
   log::Info("request", fields);
 }
@@ -481,35 +556,96 @@ net::awaitable<void> ServeChat(RequestContext& ctx, Outcome& outcome) {
     co_return;
   }
   outcome.requested_name = requested->name;
-  routing::Route route = ctx.snapshot->Resolve(*requested, ctx.worker.rng);
-  const routing::Model& model = *route.model;
-  outcome.routed_model = model.name;
-  outcome.provider_type = std::string(routing::ProviderTypeName(model.type));
-  outcome.upstream_model = model.target.model_name;
-  ctx.responder.AddHeader("x-switchboard-model", model.name);
-  // The profile's system prefill is part of the prompt the chains see; the
-  // assistant prefill goes last, after them, so that it stays the last message.
-  if (ctx.profile != nullptr && ctx.profile->system_prefill) {
-    InsertSystemPrefill(body, *ctx.profile->system_prefill, ctx.profile->system_prefill_position);
+  const routing::RetryPolicy& policy = requested->retry;
+  const bool random = requested->type == routing::ProviderType::kRandom;
+  std::vector<const routing::Model*> failed;  // random: targets that failed in this request
+  Attempt attempt;
+  for (int n = 1;; ++n) {
+    routing::Route route = ctx.snapshot->Resolve(*requested, ctx.worker.rng, failed);
+    if (route.model == nullptr) {
+      // Every target failed: the client gets the last failure.
+      co_await SendFailure(ctx, attempt.error, attempt.error_headers);
+      co_return;
+    }
+    const routing::Model& model = *route.model;
+    outcome.attempts = n;
+    outcome.routed_model = model.name;
+    outcome.provider_type = std::string(routing::ProviderTypeName(model.type));
+    outcome.upstream_model = model.target.model_name;
+    ctx.responder.AddHeader("x-switchboard-model", model.name);
+    if (n > 1) {
+      // Each attempt starts from the client's request: chains differ per target.
+      ClientError ignored;
+      ParseChatBody(ctx.request.body(), body, ignored);
+    }
+    // The profile's system prefill is part of the prompt the chains see; the
+    // assistant prefill goes last, after them, so that it stays the last message.
+    if (ctx.profile != nullptr && ctx.profile->system_prefill) {
+      InsertSystemPrefill(body, *ctx.profile->system_prefill, ctx.profile->system_prefill_position);
+    }
+    if (!ApplyChains(route, body, ctx)) {
+      co_await ctx.responder.SendError(
+          providers::MakeError(500, "server_error", "processor_failed", "A processor failed on this request", ""));
+      co_return;
+    }
+    if (model.type == routing::ProviderType::kTrivial) {
+      co_await ServeTrivial(ctx, model, body, outcome);
+      co_return;
+    }
+    std::string prefill = PrefillFor(ctx.profile, model);
+    if (!prefill.empty()) providers::AppendPrefill(body, prefill, model.mistral_prefix);
+    attempt = Attempt();
+    attempt.last = n >= policy.attempts;
+    co_await ServeUpstream(ctx, model, std::move(body), outcome, std::move(prefill), attempt);
+    if (!attempt.retry) co_return;
+
+    // Another attempt: another pick of a random provider (never one that
+    // failed), or the same model with its next key.
+    auto wait = routing::Backoff(policy, n, ctx.worker.rng);
+    if (random) {
+      failed.push_back(&model);
+    } else if (attempt.key_refused) {
+      // The key rests (for its Retry-After); the next key goes now, and when
+      // there is none, the upstream's answer is final.
+      if (!model.keys.AnyReady(routing::Clock::now())) {
+        co_await SendFailure(ctx, attempt.error, attempt.error_headers);
+        co_return;
+      }
+    } else if (attempt.retry_after) {
+      if (*attempt.retry_after > kLongestRetryAfter) {
+        co_await SendFailure(ctx, attempt.error, attempt.error_headers);
+        co_return;
+      }
+      wait = std::max<std::chrono::milliseconds>(wait, *attempt.retry_after);
+    }
+    net::steady_timer timer(ctx.worker.ioc);
+    timer.expires_after(wait);
+    co_await timer.async_wait(kUseTuple);
+    if (ctx.watch.client_gone() || ctx.responder.failed()) co_return;
   }
-  if (!ApplyChains(route, body, ctx)) {
-    co_await ctx.responder.SendError(providers::MakeError(500, "server_error", "processor_failed", "A processor failed on this request", ""));
-    co_return;
-  }
-  if (model.type == routing::ProviderType::kTrivial) {
-    co_await ServeTrivial(ctx, model, body, outcome);
-    co_return;
-  }
-  std::string prefill = PrefillFor(ctx.profile, model);
-  if (!prefill.empty()) providers::AppendPrefill(body, prefill, model.mistral_prefix);
-  co_await ServeUpstream(ctx, model, std::move(body), outcome, std::move(prefill));
 }
 
 }  // namespace
 
 net::awaitable<void> HandleChatCompletions(RequestContext& ctx) {
   Outcome outcome;
+  uint32_t limit = ctx.snapshot->settings().max_concurrent_requests;
+  if (ctx.state.active_chats.fetch_add(1) >= limit) {
+    // Over the limit: refuse at once rather than queue without bound.
+    ctx.state.active_chats.fetch_sub(1);
+    ctx.state.metrics.RequestStarted(false);
+    Headers headers;
+    headers.emplace_back("Retry-After", "1");
+    co_await ctx.responder.SendError(
+        providers::MakeError(503, "server_error", "overloaded",
+                             "This router is serving " + std::to_string(limit) +
+                                 " requests at once, its limit; try again in a moment"),
+        headers);
+    FinishRequest(ctx, outcome);
+    co_return;
+  }
   co_await ServeChat(ctx, outcome);
+  ctx.state.active_chats.fetch_sub(1);
   FinishRequest(ctx, outcome);
 }
 

@@ -41,6 +41,7 @@ struct ServerState {
   routing::SnapshotStore& store;
   metrics::DataPlaneMetrics& metrics;
   std::atomic<bool> draining{false};
+  std::atomic<uint32_t> active_chats{0};  // chat requests in flight (bounded by the snapshot's limit)
   std::atomic<int> open_connections{0};
 };
 

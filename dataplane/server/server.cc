@@ -246,6 +246,36 @@ net::awaitable<void> Dispatch(RequestContext& ctx) {
         PreflightHeaders(std::string_view(req[http::field::access_control_request_headers])));
     co_return;
   }
+  if (!client.client_keys.empty()) {
+    std::string_view presented = req["x-api-key"];
+    std::string_view authorization = req[http::field::authorization];
+    if (authorization.size() > 7 && beast::iequals(authorization.substr(0, 7), "Bearer ")) {
+      presented = authorization.substr(7);
+    }
+    const routing::ClientKey* key = client.Authenticate(presented);
+    if (key == nullptr) {
+      Headers headers;
+      headers.emplace_back("WWW-Authenticate", "Bearer");
+      co_await responder.SendError(
+          providers::MakeError(401, "invalid_request_error", "invalid_api_key",
+                               presented.empty()
+                                   ? "This router needs an API key: send Authorization: Bearer <key> or X-API-Key."
+                                   : "Incorrect API key provided."),
+          headers);
+      co_return;
+    }
+    std::chrono::steady_clock::duration wait{};
+    if (!key->Admit(std::chrono::steady_clock::now(), &wait)) {
+      auto seconds = std::max<int64_t>(1, std::chrono::ceil<std::chrono::seconds>(wait).count());
+      Headers headers;
+      headers.emplace_back("Retry-After", std::to_string(seconds));
+      co_await responder.SendError(
+          providers::MakeError(429, "rate_limit_error", "client_rate_limited",
+                               "Too many requests for this API key; try again in " + std::to_string(seconds) + " s"),
+          headers);
+      co_return;
+    }
+  }
   switch (route) {
     case Route::kChat:
       if (req.method() != http::verb::post) co_return co_await MethodNotAllowed(ctx, path, "POST, OPTIONS");
@@ -288,6 +318,27 @@ class IdleMark {
   beast::tcp_stream* stream_;
 };
 
+// Limits and timeouts while no snapshot exists (managed mode, before the
+// control plane's first config).
+const routing::Settings kNoConfigSettings{};
+
+// Reads one request and answers 503: there is no config to serve it with yet.
+net::awaitable<void> RespondNoConfig(beast::tcp_stream& stream, beast::flat_buffer& buffer, Worker& worker) {
+  http::request_parser<http::string_body> parser;
+  parser.header_limit(64 * 1024);
+  parser.body_limit(kNoConfigSettings.body_limit_bytes);
+  stream.expires_after(kNoConfigSettings.body_timeout);
+  auto [ec, n] = co_await http::async_read(stream, buffer, parser, kUseTuple);
+  if (ec) co_return;
+  Responder responder(stream, false, NewRequestId(worker.rng), kNoConfigSettings.idle_timeout);
+  Headers headers;
+  headers.emplace_back("Retry-After", "1");
+  co_await responder.SendError(providers::MakeError(503, "server_error", "config_not_loaded",
+                                                    "No config yet: this data plane is waiting for its control plane",
+                                                    ""),
+                               headers);
+}
+
 net::awaitable<void> RunSession(tcp::socket socket, Worker& worker, ServerState& state) {
   state.open_connections.fetch_add(1);
   beast::tcp_stream stream(std::move(socket));
@@ -295,7 +346,7 @@ net::awaitable<void> RunSession(tcp::socket socket, Worker& worker, ServerState&
   bool first = true;
   for (;;) {
     auto snapshot = state.store.Get();
-    const auto& settings = snapshot->settings();
+    const auto& settings = snapshot != nullptr ? snapshot->settings() : kNoConfigSettings;
     if (buffer.size() == 0) {
       // Wait for the first byte of the next request (idle keep-alive time).
       if (state.draining.load()) break;
@@ -305,6 +356,10 @@ net::awaitable<void> RunSession(tcp::socket socket, Worker& worker, ServerState&
       if (ec) break;
       buffer.commit(n);
       snapshot = state.store.Get();
+    }
+    if (snapshot == nullptr) {
+      co_await RespondNoConfig(stream, buffer, worker);
+      break;
     }
     first = false;
     http::request_parser<http::string_body> parser;
@@ -397,9 +452,10 @@ net::awaitable<void> RunAdminSession(tcp::socket socket, ServerState& state) {
       res.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
       res.body() = state.metrics.Serialize();
     } else if (path == "/readyz") {
-      bool ready = state.store.Get() != nullptr && !state.draining.load();
+      bool loaded = state.store.Get() != nullptr;
+      bool ready = loaded && !state.draining.load();
       res.result(ready ? http::status::ok : http::status::service_unavailable);
-      res.body() = ready ? R"({"status":"ready"})" : R"({"status":"draining"})";
+      res.body() = ready ? R"({"status":"ready"})" : loaded ? R"({"status":"draining"})" : R"({"status":"no config yet"})";
     } else {
       res.result(http::status::not_found);
       res.body() = R"({"error":{"message":"not found; try /healthz, /readyz or /metrics","type":"invalid_request_error","code":"not_found","param":null}})";
@@ -513,7 +569,8 @@ struct Server::Impl {
   }
 
   net::awaitable<void> WaitDrained() {
-    auto grace = state.store.Get()->settings().shutdown_grace;
+    auto current = state.store.Get();
+    auto grace = (current != nullptr ? current->settings() : kNoConfigSettings).shutdown_grace;
     auto deadline = std::chrono::steady_clock::now() + grace;
     net::steady_timer timer(workers[0]->ioc);
     while (state.open_connections.load() > 0 && std::chrono::steady_clock::now() < deadline) {

@@ -21,8 +21,9 @@ struct ServerOptions {
 
 class Server {
  public:
-  // `store` must hold a snapshot before Run(); `store` and `metrics` outlive
-  // the server.
+  // `store` and `metrics` outlive the server. Until `store` holds a snapshot
+  // (managed mode, before the first config) the API answers 503 and /readyz
+  // is not ready.
   Server(ServerOptions options, routing::SnapshotStore& store, metrics::DataPlaneMetrics& metrics);
   ~Server();
 

@@ -207,8 +207,10 @@ TEST(ConfigErrorsTest, UnknownKeys) {
             "replacement, processorList, processorWeights, role, squashString, roles, content, position, processors)");
   EXPECT_EQ(LoadError("modelProviders:\n  t:\n    type: trivial\n    model_name: a\n    modelName: b\n"),
             "test.yaml:4: modelProviders.t.model_name: 'model_name' and 'modelName' are the same key; keep one");
-  // Reserved for later features: accepted and ignored.
-  EXPECT_EQ(LoadError("clientKeys: [a]\nretry: {attempts: 2}\n"), "");
+  EXPECT_EQ(LoadError("retry: {attempts: 2}\nclientKeys: {me: {envVar: X, requestsPerMinute: 60}}\n"), "");
+  EXPECT_EQ(LoadError("clientKeys: {me: {envVar: X, file: /y}}\n"),
+            "test.yaml:1: clientKeys.me: set exactly one of key, envVar, file");
+  EXPECT_EQ(LoadError("retry: {attempts: 0}\n"), "test.yaml:1: retry.attempts: must be between 1 and 10 (got 0)");
   // The client-facing sections are checked like any other.
   EXPECT_EQ(LoadError("clientProfiles: {janitorai: {}}\nlogging: {requests: false}\ncors: {allowedOrigins: [\"*\"]}\n"), "");
   EXPECT_EQ(LoadError("clientProfiles:\n  janitorai:\n    prefil: x\n"),

@@ -46,6 +46,19 @@ std::vector<PromSample> Scrape(const HttpClient& client, const std::string& admi
   return ParsePromText(response.body);
 }
 
+// A request is counted when it ends, which may be just after the client has
+// read the whole answer: scrapes until `requests` chat requests are counted.
+std::vector<PromSample> ScrapeWhenCounted(const HttpClient& client, const std::string& admin, double requests) {
+  auto deadline = std::chrono::steady_clock::now() + kWait;
+  auto samples = Scrape(client, admin);
+  while (SumSamples(samples, "switchboard_requests_total") < requests && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));  // polling interval
+    samples = Scrape(client, admin);
+  }
+  EXPECT_EQ(SumSamples(samples, "switchboard_requests_total"), requests);
+  return samples;
+}
+
 ConfigOptions WithRandom(const std::string& weights) {
   ConfigOptions options;
   options.extra_providers = "  pick: {type: random, modelWeights: {" + weights + "}}\n";
@@ -64,7 +77,7 @@ TEST_F(MetricsTest, CountsMatchTheTrafficPerRoutedModel) {
   }
   ASSERT_EQ(PostChat(ChatRequest("triv")).status, 200);
 
-  auto samples = Scrape(client_, dataplane_->admin());
+  auto samples = ScrapeWhenCounted(client_, dataplane_->admin(), kRequests + 1);
   for (const auto& [model, count] : answered_by) {
     EXPECT_EQ(SumSamples(samples, "switchboard_requests_total",
                          {{"requested_model", "pick"}, {"routed_model", model}, {"code_class", "2xx"},
@@ -116,7 +129,7 @@ TEST_F(MetricsTest, StreamsCountUsageWithoutShowingItToClientsThatDidNotAsk) {
   }
   EXPECT_TRUE(saw_usage);
 
-  auto samples = Scrape(client_, dataplane_->admin());
+  auto samples = ScrapeWhenCounted(client_, dataplane_->admin(), 2);
   EXPECT_EQ(SumSamples(samples, "switchboard_tokens_total", {{"routed_model", "up"}, {"direction", "completion"}}), 12);
   EXPECT_EQ(SumSamples(samples, "switchboard_active_streams"), 0);
 }
@@ -124,12 +137,12 @@ TEST_F(MetricsTest, StreamsCountUsageWithoutShowingItToClientsThatDidNotAsk) {
 TEST_F(MetricsTest, UnknownModelNamesShareOneSeries) {
   ASSERT_NO_FATAL_FAILURE(StartStandard());
   ASSERT_EQ(PostChat(ChatRequest("no-such-model-0")).status, 404);
-  size_t before = SeriesCount(Scrape(client_, dataplane_->admin()));
+  size_t before = SeriesCount(ScrapeWhenCounted(client_, dataplane_->admin(), 1));
   for (int i = 1; i < 1000; ++i) {
     HttpResponse response = PostChat(ChatRequest("no-such-model-" + std::to_string(i)));
     ASSERT_EQ(response.status, 404) << response.body;
   }
-  auto samples = Scrape(client_, dataplane_->admin());
+  auto samples = ScrapeWhenCounted(client_, dataplane_->admin(), 1000);
   EXPECT_EQ(SeriesCount(samples), before);
   EXPECT_EQ(SumSamples(samples, "switchboard_requests_total", {{"requested_model", "(unknown)"}}), 1000);
   for (const auto& sample : samples) {

@@ -174,7 +174,8 @@ TEST_F(StreamTest, UpstreamErrorBeforeAnyByteKeepsItsStatus) {
     int status;
     std::string message;
   };
-  for (const Case& c : {Case{429, "Rate limit reached"}, Case{500, "The server had an error"}}) {
+  // 500 first: after the 429, the model's one key rests (see RetryTest).
+  for (const Case& c : {Case{500, "The server had an error"}, Case{429, "Rate limit reached"}}) {
     SCOPED_TRACE(c.status);
     upstream_.SetHandler([c](const RecordedRequest&, ResponseWriter& writer) {
       writer.SendJson(c.status, {{"error", {{"message", c.message}, {"type", "requests"}, {"code", "some_code"}}}});

@@ -1,11 +1,14 @@
 // Wire-compatibility test: drives a running Switchboard data plane with the
 // official `openai` npm SDK, the way countless front ends do.
 //
-//   node openai_sdk_test.mjs BASE_URL MODEL
-//   e.g. node openai_sdk_test.mjs http://127.0.0.1:3000/v1 triv
+//   node openai_sdk_test.mjs BASE_URL MODEL [GEMINI_MODEL]
+//   e.g. node openai_sdk_test.mjs http://127.0.0.1:3000/v1 triv gem
 //
 // MODEL must be a model whose answers are deterministic (a `trivial` provider):
-// the streamed text is compared with the non-streamed one.
+// the streamed text is compared with the non-streamed one. GEMINI_MODEL, when
+// given, is a `gemini` model whose upstream (fake_gemini.mjs) answers
+// deterministically with thoughts: the same checks run through Gemini's
+// translation, plus reasoning_content, ids and the model name.
 //
 // Every step has a deadline: the SDK's own `timeout` (it covers the wait for the
 // response headers) and, around every await, a timer of ours (it also covers the
@@ -18,9 +21,9 @@ import { VERSION } from 'openai/version';
 const kStepTimeoutMs = 10_000;
 const kUnknownModel = 'switchboard-sdk-test-no-such-model';
 
-const [baseURL, model] = process.argv.slice(2);
+const [baseURL, model, geminiModel] = process.argv.slice(2);
 if (!baseURL || !model) {
-  console.error('usage: node openai_sdk_test.mjs BASE_URL MODEL');
+  console.error('usage: node openai_sdk_test.mjs BASE_URL MODEL [GEMINI_MODEL]');
   process.exit(2);
 }
 
@@ -97,16 +100,20 @@ async function testNonStreamed() {
   return content;
 }
 
-// Streams one completion and returns {text, chunks, last, usageChunk}.
-// Checks the shape of every chunk on the way.
-async function streamOnce(step, extra) {
+// Streams one completion of `streamModel` and returns {text, reasoning,
+// chunks, last, usageChunk, ids, models}. Checks the shape of every chunk on
+// the way.
+async function streamOnce(step, extra, streamModel = model) {
   const stream = await withTimeout(
-    client.chat.completions.create({ model, messages, stream: true, ...extra }),
+    client.chat.completions.create({ model: streamModel, messages, stream: true, ...extra }),
     step,
   );
   const abort = () => stream.controller.abort();
   const iterator = stream[Symbol.asyncIterator]();
   let text = '';
+  let reasoning = '';  // delta.reasoning_content, which the SDK passes through
+  const ids = new Set();
+  const models = new Set();
   let chunks = 0;
   let last;          // the last chunk that carried a choice
   let usageChunk;    // a chunk with `usage` and no choices (stream_options.include_usage)
@@ -118,6 +125,8 @@ async function streamOnce(step, extra) {
     const where = `${step}: chunk ${chunks}`;
     check(chunk.object === 'chat.completion.chunk', `${where}: object is "chat.completion.chunk"`, chunk);
     check(Array.isArray(chunk.choices), `${where}: choices is an array`, chunk);
+    ids.add(chunk.id);
+    models.add(chunk.model);
     if (chunk.choices.length === 0) {
       check(usageChunk === undefined, `${where}: at most one chunk without choices`, chunk);
       check(extra.stream_options?.include_usage === true,
@@ -132,10 +141,11 @@ async function streamOnce(step, extra) {
       check(typeof delta.content === 'string', `${where}: choices[0].delta.content is a string`, delta);
       text += delta.content;
     }
+    if (typeof delta.reasoning_content === 'string') reasoning += delta.reasoning_content;
     last = chunk;
   }
   check(chunks > 0, `${step}: at least one chunk`);
-  return { text, chunks, last, usageChunk };
+  return { text, reasoning, chunks, last, usageChunk, ids, models };
 }
 
 async function testStreamed(expected) {
@@ -177,6 +187,42 @@ async function testUnknownModel() {
   console.log(`ok   ${step}: NotFoundError 404 "${message}"`);
 }
 
+// A `gemini` model: the SDK sees OpenAI objects built from Gemini's answers.
+async function testGemini() {
+  let step = `chat.completions.create (gemini model "${geminiModel}", non-streamed)`;
+  const completion = await withTimeout(
+    client.chat.completions.create({ model: geminiModel, messages, temperature: 0.7, max_tokens: 100 }),
+    step,
+  );
+  check(completion.object === 'chat.completion', `${step}: object is "chat.completion"`, completion.object);
+  check(completion.model === geminiModel, `${step}: model is the name asked for`, completion.model);
+  check(/^chatcmpl-/.test(completion.id), `${step}: id starts with chatcmpl-`, completion.id);
+  const message = completion.choices[0]?.message;
+  const content = message?.content;
+  check(typeof content === 'string' && content.length > 0, `${step}: content is a non-empty string`, message);
+  check(typeof message.reasoning_content === 'string' && message.reasoning_content.length > 0,
+    `${step}: the thoughts arrive as reasoning_content`, message);
+  check(!content.includes(message.reasoning_content.trim()), `${step}: the thoughts are not in content`, message);
+  check(completion.choices[0].finish_reason === 'stop', `${step}: finish_reason is "stop"`, completion.choices[0]);
+  check(completion.usage?.completion_tokens_details?.reasoning_tokens > 0,
+    `${step}: usage counts reasoning tokens`, completion.usage);
+  check(completion.usage.total_tokens === completion.usage.prompt_tokens + completion.usage.completion_tokens,
+    `${step}: total_tokens is prompt + completion`, completion.usage);
+  console.log(`ok   ${step}: "${content}", ${completion.usage.total_tokens} tokens`);
+
+  step = `chat.completions.create (gemini model "${geminiModel}", stream: true, include_usage)`;
+  const { text, reasoning, chunks, last, usageChunk, ids, models } =
+    await streamOnce(step, { stream_options: { include_usage: true } }, geminiModel);
+  check(text === content, `${step}: concatenated delta.content equals the non-streamed content`, text);
+  check(reasoning === message.reasoning_content, `${step}: reasoning_content equals the non-streamed one`, reasoning);
+  check(last?.choices[0].finish_reason === 'stop', `${step}: last chunk with a choice has finish_reason "stop"`, last);
+  check(ids.size === 1, `${step}: one id across the stream`, [...ids]);
+  check(models.size === 1 && models.has(geminiModel), `${step}: every chunk names the model asked for`, [...models]);
+  check(usageChunk?.usage?.total_tokens === completion.usage.total_tokens,
+    `${step}: the usage chunk matches the non-streamed usage`, usageChunk);
+  console.log(`ok   ${step}: ${chunks} chunks, same text and reasoning as non-streamed, one id`);
+}
+
 async function main() {
   console.log(`openai SDK ${VERSION} against ${baseURL}, model "${model}"`);
   await testModelsList();
@@ -184,6 +230,7 @@ async function main() {
   await testStreamed(content);
   await testStreamedWithUsage(content);
   await testUnknownModel();
+  if (geminiModel) await testGemini();
   console.log('PASS openai SDK wire compatibility');
 }
 

@@ -3,15 +3,18 @@
 #
 #   tests/sdk/run_sdk_test.sh DATAPLANE_BIN
 #
-# Writes a config with `trivial` models, starts DATAPLANE_BIN on ephemeral
-# loopback ports, waits (20 s at most) for its "ready" log line, runs the SDK test
-# against the API port and exits with the test's status. The data plane is
-# stopped on every way out. Needs tests/sdk/install.sh to have run.
+# Starts a fake Gemini API (fake_gemini.mjs), writes a config with `trivial`
+# models and a `gemini` model served by the fake, starts DATAPLANE_BIN on
+# ephemeral loopback ports, waits (20 s at most) for its "ready" log line, runs
+# the SDK test against the API port and exits with the test's status. Both
+# processes are stopped on every way out. Needs tests/sdk/install.sh to have run.
 set -euo pipefail
 
 readonly kReadyTimeoutSeconds=20
 readonly kTestTimeoutSeconds=120
 readonly kModel=triv
+readonly kGeminiModel=gem
+readonly kKey=sk-switchboard-sdk-test
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
@@ -36,9 +39,14 @@ fi
 
 workdir=$(mktemp -d "${TMPDIR:-/tmp}/switchboard-sdk-test.XXXXXX")
 dataplane_pid=
+gemini_pid=
 
 # shellcheck disable=SC2317  # called by the EXIT trap
 cleanup() {
+  if [[ -n "$gemini_pid" ]]; then
+    kill -TERM "$gemini_pid" 2>/dev/null || true
+    wait "$gemini_pid" 2>/dev/null || true
+  fi
   if [[ -n "$dataplane_pid" ]] && kill -0 "$dataplane_pid" 2>/dev/null; then
     kill -TERM "$dataplane_pid" 2>/dev/null || true
     # Give it the time to drain, then make sure it is gone.
@@ -61,11 +69,26 @@ show_dataplane_log() {
   echo "---" >&2
 }
 
-cat >"$workdir/config.yaml" <<'YAML'
+# The fake Gemini, and its port from its {"listening":PORT} line.
+node "$here/fake_gemini.mjs" "$kKey" >"$workdir/gemini.out" 2>"$workdir/gemini.err" &
+gemini_pid=$!
+gemini_port=
+deadline=$((SECONDS + kReadyTimeoutSeconds))
+while [[ -z "$gemini_port" ]]; do
+  if ! kill -0 "$gemini_pid" 2>/dev/null || ((SECONDS >= deadline)); then
+    echo "run_sdk_test.sh: the fake Gemini did not start" >&2
+    cat "$workdir/gemini.err" >&2 || true
+    exit 1
+  fi
+  gemini_port=$(sed -n 's/^{"listening":\([0-9]*\)}$/\1/p' "$workdir/gemini.out" 2>/dev/null || true)
+  [[ -n "$gemini_port" ]] || sleep 0.05
+done
+
+cat >"$workdir/config.yaml" <<YAML
 keyProviders:
   sdk-test-key:
     type: literal
-    key: sk-switchboard-sdk-test
+    key: $kKey
     modelTargets: [".*"]
 modelProviders:
   triv:
@@ -75,6 +98,10 @@ modelProviders:
   triv-default:
     type: trivial
     chunkDelayMs: 1
+  $kGeminiModel:
+    type: gemini
+    url: http://127.0.0.1:$gemini_port
+    modelName: gemini-2.5-flash
 YAML
 
 "$dataplane" --config "$workdir/config.yaml" \
@@ -106,7 +133,7 @@ done
 
 echo "data plane ready, API at $api"
 status=0
-(cd "$here" && timeout "$kTestTimeoutSeconds" node openai_sdk_test.mjs "http://$api/v1" "$kModel") || status=$?
+(cd "$here" && timeout "$kTestTimeoutSeconds" node openai_sdk_test.mjs "http://$api/v1" "$kModel" "$kGeminiModel") || status=$?
 if ((status != 0)); then
   if ((status == 124)); then
     echo "run_sdk_test.sh: the SDK test did not finish within ${kTestTimeoutSeconds} s" >&2

@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
+#include <string>
+#include <vector>
+
 #include "dataplane/providers/gemini.h"
 
 namespace switchboard::providers {
@@ -185,6 +189,143 @@ TEST(GeminiRequest, ReasoningEffort) {
   EXPECT_EQ(thinking("medium"), json::parse(R"({"thinkingBudget":8192,"includeThoughts":true})"));
   EXPECT_EQ(thinking("high"), json::parse(R"({"thinkingBudget":24576,"includeThoughts":true})"));
   EXPECT_EQ(thinking("none"), json::parse(R"({"thinkingBudget":0})"));
+}
+
+
+json BodyWith(const std::string& client, const GeminiOptions& options) {
+  auto body = GeminiRequestBody(json::parse(client), options);
+  EXPECT_TRUE(body.ok()) << body.status();
+  return body.ok() ? *body : json();
+}
+
+TEST(GeminiRequest, SystemInstructionFalseSendsSystemTextAsUserTurns) {
+  GeminiOptions options;
+  options.system_instruction = false;
+  json body = BodyWith(R"({"messages":[
+    {"role":"system","content":"You are Aria."},
+    {"role":"developer","content":"Stay in character."},
+    {"role":"user","content":"Hello"},
+    {"role":"assistant","content":"Hi."},
+    {"role":"system","content":"[Scene change]"}
+  ]})", options);
+  EXPECT_FALSE(body.contains("systemInstruction"));
+  json expected = json::parse(R"([
+    {"role":"user","parts":[{"text":"You are Aria."},{"text":"Stay in character."},{"text":"Hello"}]},
+    {"role":"model","parts":[{"text":"Hi."}]},
+    {"role":"user","parts":[{"text":"[Scene change]"}]}
+  ])");
+  EXPECT_EQ(body["contents"], expected);
+
+  // A request of system messages only: no content at all with a system
+  // instruction, one user turn without.
+  const char* only_system = R"({"messages":[{"role":"system","content":"Describe the tavern."}]})";
+  auto refused = GeminiRequestBody(json::parse(only_system));
+  ASSERT_TRUE(absl::IsInvalidArgument(refused.status()));
+  EXPECT_EQ(refused.status().message(), "The request has no user or assistant message with content.");
+  EXPECT_EQ(BodyWith(only_system, options)["contents"],
+            json::parse(R"([{"role":"user","parts":[{"text":"Describe the tavern."}]}])"));
+}
+
+TEST(GeminiRequest, SystemMessagesHoldOnlyText) {
+  auto body = GeminiRequestBody(json::parse(R"({"messages":[{"role":"system","content":[
+    {"type":"image_url","image_url":{"url":"data:image/png;base64,AAAA"}}]},{"role":"user","content":"hi"}]})"));
+  ASSERT_TRUE(absl::IsInvalidArgument(body.status()));
+  EXPECT_EQ(body.status().message(), "System messages may only hold text for Gemini models.");
+}
+
+TEST(GeminiRequest, SafetySettingsPerModel) {
+  GeminiOptions options;
+  options.safety_thresholds = {{"HARM_CATEGORY_HATE_SPEECH", "BLOCK_ONLY_HIGH"},
+                               {"HARM_CATEGORY_CIVIC_INTEGRITY", "BLOCK_NONE"}};
+  json body = BodyWith(R"({"messages":[{"role":"user","content":"hi"}]})", options);
+  json expected = json::parse(R"([
+    {"category":"HARM_CATEGORY_HARASSMENT","threshold":"OFF"},
+    {"category":"HARM_CATEGORY_HATE_SPEECH","threshold":"BLOCK_ONLY_HIGH"},
+    {"category":"HARM_CATEGORY_SEXUALLY_EXPLICIT","threshold":"OFF"},
+    {"category":"HARM_CATEGORY_DANGEROUS_CONTENT","threshold":"OFF"},
+    {"category":"HARM_CATEGORY_CIVIC_INTEGRITY","threshold":"BLOCK_NONE"}])");
+  EXPECT_EQ(body["safetySettings"], expected);
+}
+
+TEST(GeminiRequest, ThinkingOptionsOfTheModel) {
+  auto thinking = [](const char* extra, std::optional<int32_t> budget, std::optional<bool> include) {
+    GeminiOptions options;
+    options.thinking_budget = budget;
+    options.include_thoughts = include;
+    json body = BodyWith(std::string(R"({"messages":[{"role":"user","content":"hi"}])") + extra + "}", options);
+    return body.contains("generationConfig") ? body["generationConfig"].value("thinkingConfig", json()) : json();
+  };
+  // The model's budget wins over the client's reasoning_effort.
+  EXPECT_EQ(thinking(R"(,"reasoning_effort":"none")", 2048, std::nullopt),
+            json::parse(R"({"thinkingBudget":2048,"includeThoughts":true})"));
+  EXPECT_EQ(thinking(R"(,"reasoning_effort":"high")", 0, std::nullopt), json::parse(R"({"thinkingBudget":0})"));
+  EXPECT_EQ(thinking("", -1, std::nullopt), json::parse(R"({"thinkingBudget":-1,"includeThoughts":true})"));
+  // includeThoughts of the model wins both ways.
+  EXPECT_EQ(thinking(R"(,"reasoning_effort":"medium")", std::nullopt, false),
+            json::parse(R"({"thinkingBudget":8192,"includeThoughts":false})"));
+  EXPECT_EQ(thinking("", std::nullopt, true), json::parse(R"({"includeThoughts":true})"));
+  EXPECT_EQ(thinking("", 512, false), json::parse(R"({"thinkingBudget":512,"includeThoughts":false})"));
+  // Nothing asked, nothing configured: no thinkingConfig (Gemini's default).
+  EXPECT_TRUE(thinking("", std::nullopt, std::nullopt).is_null());
+  // A bad reasoning_effort is still the client's error.
+  GeminiOptions fixed;
+  fixed.thinking_budget = 100;
+  EXPECT_TRUE(absl::IsInvalidArgument(
+      GeminiRequestBody(json::parse(R"({"messages":[{"role":"user","content":"hi"}],"reasoning_effort":"max"})"), fixed)
+          .status()));
+}
+
+TEST(GeminiAdapter, ModelOptionsReachTheBody) {
+  GeminiAdapter adapter;
+  Target target = MakeTarget();
+  target.gemini.system_instruction = false;
+  target.gemini.safety_thresholds = {{"HARM_CATEGORY_HARASSMENT", "BLOCK_NONE"}};
+  target.gemini.thinking_budget = 300;
+  auto req = adapter.BuildRequest(
+      target, json::parse(R"({"messages":[{"role":"system","content":"s"},{"role":"user","content":"u"}]})"), "k");
+  ASSERT_TRUE(req.ok()) << req.status();
+  json body = json::parse(req->body);
+  EXPECT_EQ(body["contents"], json::parse(R"([{"role":"user","parts":[{"text":"s"},{"text":"u"}]}])"));
+  EXPECT_EQ(body["safetySettings"][0], json::parse(R"({"category":"HARM_CATEGORY_HARASSMENT","threshold":"BLOCK_NONE"})"));
+  EXPECT_EQ(body["generationConfig"]["thinkingConfig"], json::parse(R"({"thinkingBudget":300,"includeThoughts":true})"));
+  EXPECT_TRUE(req->warnings.empty());
+}
+
+TEST(GeminiAdapter, MoreThanFiveStopSequencesKeepFiveAndWarn) {
+  GeminiAdapter adapter;
+  auto req = adapter.BuildRequest(MakeTarget(), json::parse(R"({"messages":[{"role":"user","content":"hi"}],
+    "stop":["\n{{user}}:","\n###","</s>","END","<|im_end|>","\nUser:","\nSystem:"]})"),
+                                  "k");
+  ASSERT_TRUE(req.ok()) << req.status();
+  EXPECT_EQ(json::parse(req->body)["generationConfig"]["stopSequences"],
+            json::parse(R"(["\n{{user}}:","\n###","</s>","END","<|im_end|>"])"));
+  ASSERT_EQ(req->warnings.size(), 1u);
+  EXPECT_EQ(req->warnings[0], "stop: Gemini takes at most 5 stop sequences; sent the first 5 of 7");
+
+  for (const char* stop : {R"(["a","b","c","d","e"])", R"("a")", "[]"}) {
+    auto ok = adapter.BuildRequest(
+        MakeTarget(), json::parse(std::string(R"({"messages":[{"role":"user","content":"hi"}],"stop":)") + stop + "}"),
+        "k");
+    ASSERT_TRUE(ok.ok()) << ok.status();
+    EXPECT_TRUE(ok->warnings.empty()) << stop;
+  }
+  std::vector<std::string> warnings;
+  auto body = GeminiRequestBody(json::parse(R"({"messages":[{"role":"user","content":"hi"}],
+    "stop":["1","2","3","4","5","6"]})"),
+                                {}, &warnings);
+  ASSERT_TRUE(body.ok());
+  EXPECT_EQ(warnings, std::vector<std::string>{"stop: Gemini takes at most 5 stop sequences; sent the first 5 of 6"});
+}
+
+TEST(GeminiRequest, PartsOfEveryShape) {
+  json body = Body(R"({"messages":[{"role":"user","content":[
+    "plain string part",
+    {"type":"text","text":""},
+    {"type":"image_url","image_url":"data:image/jpeg;base64,/9j/4AAQ"},
+    {"type":"text","text":"caption"}]}]})");
+  json expected = json::parse(R"([{"role":"user","parts":[{"text":"plain string part"},
+    {"inlineData":{"mimeType":"image/jpeg","data":"/9j/4AAQ"}},{"text":"caption"}]}])");
+  EXPECT_EQ(body["contents"], expected);
 }
 
 }  // namespace

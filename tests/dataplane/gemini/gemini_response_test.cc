@@ -3,7 +3,11 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <vector>
+
 #include "dataplane/providers/gemini.h"
+#include "dataplane/providers/prefill.h"
 
 namespace switchboard::providers {
 namespace {
@@ -213,6 +217,190 @@ TEST(GeminiError, KeepsStatusAndUsesGeminiStatusAsCode) {
   ClientError plain = translator->TranslateError(500, "oops");
   EXPECT_EQ(plain.status, 500);
   EXPECT_EQ(plain.type, "upstream_error");
+}
+
+
+TEST(GeminiResponse, UnknownFinishReasonIsStopAndNotedForTheLog) {
+  auto translator = NewGeminiTranslator(Info(false));
+  auto body = translator->TranslateBody(R"({"candidates":[
+    {"content":{"parts":[{"text":"a"}]},"finishReason":"LANGUAGE","index":0},
+    {"content":{"parts":[{"text":"b"}]},"finishReason":"LANGUAGE","index":1},
+    {"content":{"parts":[{"text":"c"}]},"finishReason":"STOP","index":2}]})");
+  ASSERT_TRUE(body.ok());
+  json out = json::parse(*body);
+  EXPECT_EQ(out["choices"][0]["finish_reason"], "stop");
+  EXPECT_EQ(out["choices"][1]["finish_reason"], "stop");
+  EXPECT_EQ(out["choices"][2]["finish_reason"], "stop");
+  // Once per reason, and nothing about the reasons that map.
+  EXPECT_EQ(translator->warnings(),
+            std::vector<std::string>{"Gemini finishReason 'LANGUAGE' has no OpenAI equivalent; sent as finish_reason 'stop'"});
+
+  auto mapped = NewGeminiTranslator(Info(false));
+  ASSERT_TRUE(mapped->TranslateBody(R"({"candidates":[{"content":{"parts":[{"text":"a"}]},"finishReason":"MAX_TOKENS"}]})").ok());
+  EXPECT_TRUE(mapped->warnings().empty());
+  EXPECT_TRUE(IsMappedGeminiFinishReason("RECITATION"));
+  EXPECT_FALSE(IsMappedGeminiFinishReason("MALFORMED_FUNCTION_CALL"));
+}
+
+TEST(GeminiStream, UnknownFinishReasonIsStopAndNoted) {
+  auto translator = NewGeminiTranslator(Info(true));
+  auto chunks = Feed(*translator, {
+      R"({"candidates":[{"content":{"parts":[{"text":"x"}]},"index":0}]})",
+      R"({"candidates":[{"content":{"parts":[]},"finishReason":"MALFORMED_FUNCTION_CALL","index":0}]})",
+  });
+  ASSERT_EQ(chunks.size(), 2u);
+  EXPECT_TRUE(chunks[0]["choices"][0]["finish_reason"].is_null());
+  EXPECT_EQ(chunks[1]["choices"][0]["finish_reason"], "stop");
+  ASSERT_EQ(translator->warnings().size(), 1u);
+  EXPECT_EQ(translator->warnings()[0],
+            "Gemini finishReason 'MALFORMED_FUNCTION_CALL' has no OpenAI equivalent; sent as finish_reason 'stop'");
+}
+
+TEST(GeminiResponse, ResponseBlockedMidwayIsContentFilter) {
+  auto translator = NewGeminiTranslator(Info(false));
+  auto body = translator->TranslateBody(R"({"candidates":[{"finishReason":"PROHIBITED_CONTENT","index":0,
+    "safetyRatings":[{"category":"HARM_CATEGORY_HARASSMENT","probability":"HIGH","blocked":true}]}],
+    "usageMetadata":{"promptTokenCount":9,"totalTokenCount":9}})");
+  ASSERT_TRUE(body.ok()) << body.status();
+  json out = json::parse(*body);
+  EXPECT_EQ(out["choices"][0]["message"], json::parse(R"({"role":"assistant","content":""})"));
+  EXPECT_EQ(out["choices"][0]["finish_reason"], "content_filter");
+
+  auto stream = NewGeminiTranslator(Info(true));
+  auto chunks = Feed(*stream, {R"({"candidates":[{"content":{"parts":[{"text":"Once upon"}]},"index":0}]})",
+                               R"({"candidates":[{"finishReason":"SAFETY","index":0}]})"});
+  ASSERT_EQ(chunks.size(), 2u);
+  EXPECT_EQ(chunks[1]["choices"][0]["delta"], json::object());
+  EXPECT_EQ(chunks[1]["choices"][0]["finish_reason"], "content_filter");
+}
+
+TEST(GeminiResponse, ThoughtsAreFlaggedPartsNotSignatures) {
+  auto translator = NewGeminiTranslator(Info(false));
+  auto body = translator->TranslateBody(R"({"candidates":[{"content":{"role":"model","parts":[
+    {"text":"**Planning** the reply","thought":true,"thoughtSignature":"c2lnMQ=="},
+    {"text":"Visible answer.","thoughtSignature":"c2lnMg=="},
+    {"text":" More.","thought":false}]},"finishReason":"STOP"}]})");
+  ASSERT_TRUE(body.ok());
+  json message = json::parse(*body)["choices"][0]["message"];
+  EXPECT_EQ(message["content"], "Visible answer. More.");
+  EXPECT_EQ(message["reasoning_content"], "**Planning** the reply");
+}
+
+TEST(GeminiResponse, UsageWhenThoughtsAreAlreadyInCandidates) {
+  // Some Gemini-compatible servers count thoughts inside candidatesTokenCount:
+  // the total says so, and they are not added twice.
+  auto translator = NewGeminiTranslator(Info(false));
+  auto body = translator->TranslateBody(R"({"candidates":[{"content":{"parts":[{"text":"a"}]},"finishReason":"STOP"}],
+    "usageMetadata":{"promptTokenCount":10,"candidatesTokenCount":12,"thoughtsTokenCount":7,"totalTokenCount":22}})");
+  ASSERT_TRUE(body.ok());
+  EXPECT_EQ(json::parse(*body)["usage"], json::parse(R"({"prompt_tokens":10,"completion_tokens":12,"total_tokens":22,
+    "completion_tokens_details":{"reasoning_tokens":7}})"));
+  EXPECT_EQ(translator->usage().completion_tokens, 12);
+}
+
+TEST(GeminiResponse, UsageWithCachedTokensOnly) {
+  auto translator = NewGeminiTranslator(Info(false));
+  auto body = translator->TranslateBody(R"({"candidates":[{"content":{"parts":[{"text":"a"}]},"finishReason":"STOP"}],
+    "usageMetadata":{"promptTokenCount":4000,"cachedContentTokenCount":3500,"candidatesTokenCount":20,
+    "totalTokenCount":4020}})");
+  ASSERT_TRUE(body.ok());
+  EXPECT_EQ(json::parse(*body)["usage"], json::parse(R"({"prompt_tokens":4000,"completion_tokens":20,
+    "total_tokens":4020,"prompt_tokens_details":{"cached_tokens":3500}})"));
+}
+
+TEST(GeminiStream, EveryChunkSharesIdCreatedAndModel) {
+  auto translator = NewGeminiTranslator(Info(true, true));
+  std::vector<std::string> out;
+  for (const char* event : {
+           R"({"candidates":[{"content":{"parts":[{"text":"a","thought":true}]},"index":0},
+                             {"content":{"parts":[{"text":"b"}]},"index":1}],"responseId":"gemini-own-id"})",
+           R"({"candidates":[{"content":{"parts":[{"text":"a2"}]},"finishReason":"STOP","index":0},
+                             {"content":{"parts":[{"text":"b2"}]},"finishReason":"MAX_TOKENS","index":1}],
+               "usageMetadata":{"promptTokenCount":3,"candidatesTokenCount":4,"totalTokenCount":7},
+               "modelVersion":"gemini-2.5-flash-001"})"}) {
+    translator->TranslateEvent(event, out);
+  }
+  translator->Finish(out);
+  ASSERT_EQ(out.size(), 5u);  // two choices x two events, then usage
+  for (const auto& payload : out) {
+    json chunk = json::parse(payload);
+    EXPECT_EQ(chunk["id"], "chatcmpl-abc") << payload;
+    EXPECT_EQ(chunk["created"], 1700000000) << payload;
+    EXPECT_EQ(chunk["model"], "my-gemini") << payload;  // the name asked for, never modelVersion
+    EXPECT_EQ(chunk["object"], "chat.completion.chunk") << payload;
+  }
+  json last = json::parse(out.back());
+  EXPECT_EQ(last["choices"], json::array());
+  EXPECT_EQ(last["usage"]["total_tokens"], 7);
+  EXPECT_EQ(json::parse(out[2])["choices"][0]["finish_reason"], "stop");
+  EXPECT_EQ(json::parse(out[3])["choices"][0]["index"], 1);
+  EXPECT_EQ(json::parse(out[3])["choices"][0]["finish_reason"], "length");
+}
+
+TEST(GeminiStream, NoUsageChunkAfterAnError) {
+  auto blocked = NewGeminiTranslator(Info(true, true));
+  auto chunks = Feed(*blocked, {R"({"promptFeedback":{"blockReason":"OTHER"},
+    "usageMetadata":{"promptTokenCount":12,"totalTokenCount":12}})"});
+  ASSERT_EQ(chunks.size(), 1u);
+  EXPECT_EQ(chunks[0]["error"]["message"], "Gemini blocked the prompt: OTHER");
+  std::vector<std::string> tail;
+  blocked->Finish(tail);
+  EXPECT_TRUE(tail.empty());
+  EXPECT_EQ(blocked->usage().prompt_tokens, 12);  // still counted
+
+  auto failed = NewGeminiTranslator(Info(true, true));
+  Feed(*failed, {R"({"candidates":[{"content":{"parts":[{"text":"x"}]}}],
+                     "usageMetadata":{"promptTokenCount":1,"candidatesTokenCount":1,"totalTokenCount":2}})",
+                 R"({"error":{"code":500,"message":"Internal error encountered.","status":"INTERNAL"}})"});
+  EXPECT_TRUE(failed->done());
+  tail.clear();
+  failed->Finish(tail);
+  EXPECT_TRUE(tail.empty());
+}
+
+TEST(GeminiStream, DoneFromAProxyEndsTheStream) {
+  auto translator = NewGeminiTranslator(Info(true));
+  auto chunks = Feed(*translator, {R"({"candidates":[{"content":{"parts":[{"text":"x"}]},"finishReason":"STOP"}]})",
+                                   "[DONE]", R"({"candidates":[{"content":{"parts":[{"text":"late"}]}}]})"});
+  EXPECT_EQ(chunks.size(), 1u);
+  EXPECT_TRUE(translator->done());
+}
+
+TEST(GeminiError, EveryStatusKeepsItsNumberMessageAndStatus) {
+  struct Case {
+    int status;
+    const char* gemini_status;
+    const char* message;
+    const char* type;
+  };
+  for (const Case& c : {Case{400, "INVALID_ARGUMENT", "Request contains an invalid argument.", "invalid_request_error"},
+                        Case{403, "PERMISSION_DENIED", "Permission denied: Consumer has been suspended.",
+                             "invalid_request_error"},
+                        Case{429, "RESOURCE_EXHAUSTED", "You exceeded your current quota.", "rate_limit_error"},
+                        Case{500, "INTERNAL", "An internal error has occurred.", "upstream_error"},
+                        Case{503, "UNAVAILABLE", "The model is overloaded. Please try again later.", "upstream_error"}}) {
+    json gemini = {{"error", {{"code", c.status}, {"message", c.message}, {"status", c.gemini_status}}}};
+    auto translator = NewGeminiTranslator(Info(false));
+    ClientError e = translator->TranslateError(c.status, gemini.dump());
+    EXPECT_EQ(e.status, c.status);
+    EXPECT_EQ(e.message, c.message);
+    EXPECT_EQ(e.code, c.gemini_status);
+    EXPECT_EQ(e.type, c.type) << c.status;
+    // What the client reads.
+    json body = json::parse(ErrorBody(e));
+    EXPECT_EQ(body["error"]["message"], c.message);
+    EXPECT_EQ(body["error"]["code"], c.gemini_status);
+  }
+}
+
+TEST(GeminiResponse, PrefillStrippingKeepsTheWarnings) {
+  auto translator = NewPrefillStrippingTranslator(NewGeminiTranslator(Info(false)), "Sure,");
+  auto body = translator->TranslateBody(
+      R"({"candidates":[{"content":{"parts":[{"text":"Sure, here it is."}]},"finishReason":"OTHER"}]})");
+  ASSERT_TRUE(body.ok());
+  EXPECT_EQ(json::parse(*body)["choices"][0]["message"]["content"], "here it is.");
+  ASSERT_EQ(translator->warnings().size(), 1u);
+  EXPECT_NE(translator->warnings()[0].find("'OTHER'"), std::string::npos);
 }
 
 }  // namespace

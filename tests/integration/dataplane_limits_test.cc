@@ -1,0 +1,113 @@
+// Client keys and limits through the real data plane: requests without a valid
+// key get 401 (preflights still answer), a key's per-minute allowance gives 429
+// with Retry-After, and requests over the concurrency limit get 503 at once.
+
+#include <string>
+#include <thread>
+
+#include "tests/integration/dataplane_fixture.h"
+
+namespace switchboard::testing {
+namespace {
+
+using nlohmann::json;
+using namespace std::chrono_literals;
+using LimitsTest = DataPlaneTest;
+
+constexpr const char* kClientKey = "client-secret-4c2f9a";
+
+void AlwaysOk(FakeUpstream& upstream) {
+  upstream.SetHandler([](const RecordedRequest&, ResponseWriter& writer) {
+    writer.SendJson(200, UpstreamCompletion("ok"));
+  });
+}
+
+TEST_F(LimitsTest, ClientKeysAreRequiredWhenConfigured) {
+  AlwaysOk(upstream_);
+  TempDir keys;
+  std::string key_file = keys.WriteFile("phone.key", "phone-key-77aa01\n");
+  ASSERT_NO_FATAL_FAILURE(Start(StandardConfig(upstream_) +
+                                    "clientKeys:\n"
+                                    "  laptop: {envVar: SB_CLIENT_KEY}\n"
+                                    "  phone: {file: \"" + key_file + "\"}\n",
+                                {{"SB_CLIENT_KEY", kClientKey}}));
+  std::string body = ChatRequest("up").dump();
+
+  HttpResponse none = client_.Request("POST", api(), "/v1/chat/completions", body);
+  ExpectOpenAiError(none, 401);
+  EXPECT_NE(ErrorMessage(none.body).find("needs an API key"), std::string::npos) << none.body;
+  EXPECT_EQ(none.Header("Access-Control-Allow-Origin").value_or(""), "*");  // the browser may read the error
+
+  HttpResponse wrong =
+      client_.Request("POST", api(), "/v1/chat/completions", body, {{"Authorization", "Bearer client-secret-4c2f9b"}});
+  ExpectOpenAiError(wrong, 401);
+  EXPECT_EQ(ErrorMessage(wrong.body), "Incorrect API key provided.");
+  ExpectOpenAiError(client_.Request("GET", api(), "/v1/models"), 401);
+
+  EXPECT_EQ(client_.Request("POST", api(), "/v1/chat/completions", body,
+                            {{"Authorization", std::string("Bearer ") + kClientKey}})
+                .status,
+            200);
+  EXPECT_EQ(client_.Request("POST", api(), "/janitorai", body, {{"X-API-Key", kClientKey}}).status, 200);
+  EXPECT_EQ(client_.Request("GET", api(), "/v1/models", "", {{"Authorization", "bearer phone-key-77aa01"}}).status,
+            200);
+
+  // A browser's preflight carries no credentials: it is answered anyway.
+  HttpResponse preflight = client_.Request("OPTIONS", api(), "/janitorai", "",
+                                           {{"Origin", "https://janitorai.com"},
+                                            {"Access-Control-Request-Method", "POST"},
+                                            {"Access-Control-Request-Headers", "authorization,content-type"}});
+  EXPECT_EQ(preflight.status, 204);
+  EXPECT_EQ(upstream_.Requests().size(), 2u);
+  EXPECT_EQ(dataplane_->LogText().find(kClientKey), std::string::npos);
+}
+
+TEST_F(LimitsTest, AClientKeysRequestsPerMinute) {
+  AlwaysOk(upstream_);
+  ASSERT_NO_FATAL_FAILURE(
+      Start(StandardConfig(upstream_) + "clientKeys:\n  me: {key: " + kClientKey + ", requestsPerMinute: 3}\n"));
+  Headers auth = {{"Authorization", std::string("Bearer ") + kClientKey}};
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(client_.Request("POST", api(), "/v1/chat/completions", ChatRequest("up").dump(), auth).status, 200);
+  }
+  HttpResponse limited = client_.Request("POST", api(), "/v1/chat/completions", ChatRequest("up").dump(), auth);
+  ExpectOpenAiError(limited, 429);
+  int retry_after = std::atoi(limited.Header("Retry-After").value_or("0").c_str());
+  EXPECT_GE(retry_after, 1);
+  EXPECT_LE(retry_after, 20);  // one request every 20 s
+  EXPECT_EQ(upstream_.Requests().size(), 3u);
+}
+
+TEST_F(LimitsTest, OverTheConcurrencyLimitIs503AtOnce) {
+  Gate release;
+  upstream_.SetHandler([release](const RecordedRequest&, ResponseWriter& writer) {
+    if (!writer.Await(release, kWait)) return;
+    writer.SendJson(200, UpstreamCompletion("ok"));
+  });
+  ConfigOptions options;
+  std::string yaml = StandardConfig(upstream_, options);
+  yaml.replace(yaml.find("server: {"), 9, "server: {maxConcurrentRequests: 2, ");
+  ASSERT_NO_FATAL_FAILURE(Start(yaml));
+  auto first = client_.Stream("POST", api(), "/v1/chat/completions", ChatRequest("up", true).dump());
+  auto second = client_.Stream("POST", api(), "/v1/chat/completions", ChatRequest("up", true).dump());
+  ASSERT_TRUE(upstream_.WaitForRequests(2, kWait));
+  HttpResponse third = PostChat(ChatRequest("up"));
+  ExpectOpenAiError(third, 503);
+  EXPECT_EQ(third.Header("Retry-After").value_or(""), "1");
+  release.Open();
+  EXPECT_EQ(SseKindName(first->NextSkippingComments(kWait).kind), "data");
+  EXPECT_EQ(SseKindName(second->NextSkippingComments(kWait).kind), "data");
+  first->Close();
+  second->Close();
+  // Capacity comes back once they end.
+  auto deadline = std::chrono::steady_clock::now() + kWait;
+  int status = 0;
+  while (status != 200 && std::chrono::steady_clock::now() < deadline) {
+    status = PostChat(ChatRequest("up")).status;
+    if (status != 200) std::this_thread::sleep_for(10ms);  // polling interval
+  }
+  EXPECT_EQ(status, 200);
+}
+
+}  // namespace
+}  // namespace switchboard::testing
