@@ -192,7 +192,8 @@ absl::Status DecodeServer(const Field& field, v1::ServerSettings* out, SourceMap
                            Seconds{"bodyTimeoutSeconds", &v1::ServerSettings::set_body_timeout_seconds},
                            Seconds{"idleTimeoutSeconds", &v1::ServerSettings::set_idle_timeout_seconds},
                            Seconds{"keepAliveIntervalSeconds", &v1::ServerSettings::set_keep_alive_interval_seconds},
-                           Seconds{"shutdownGraceSeconds", &v1::ServerSettings::set_shutdown_grace_seconds}}) {
+                           Seconds{"shutdownGraceSeconds", &v1::ServerSettings::set_shutdown_grace_seconds},
+                           Seconds{"maxStreamSeconds", &v1::ServerSettings::set_max_stream_seconds}}) {
     ASSIGN_OR_RETURN(Field f, reader.Get(s.name));
     if (!f) continue;
     ASSIGN_OR_RETURN(double d, ReadNumber(*f.value, f.path));

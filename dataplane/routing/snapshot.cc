@@ -39,6 +39,7 @@ Settings ResolveSettings(const Config& config) {
                                   s.keep_alive_interval);
   s.shutdown_grace =
       Seconds(server.has_shutdown_grace_seconds(), server.shutdown_grace_seconds(), s.shutdown_grace);
+  s.max_stream = Seconds(server.has_max_stream_seconds(), server.max_stream_seconds(), s.max_stream);
   const auto& up = config.upstream();
   s.connect_timeout = Seconds(up.has_connect_timeout_seconds(), up.connect_timeout_seconds(), s.connect_timeout);
   s.first_byte_timeout =

@@ -118,6 +118,7 @@ struct Settings {
   std::chrono::milliseconds idle_timeout{75'000};
   std::chrono::milliseconds keep_alive_interval{5'000};
   std::chrono::milliseconds shutdown_grace{25'000};
+  std::chrono::milliseconds max_stream{1'800'000};
   std::chrono::milliseconds connect_timeout{10'000};
   std::chrono::milliseconds first_byte_timeout{300'000};
   std::chrono::milliseconds upstream_idle_timeout{120'000};

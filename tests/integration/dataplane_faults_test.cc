@@ -55,6 +55,29 @@ TEST_F(FaultsTest, AStalledUpstreamEndsTheStreamWithAnError) {
   ExpectStillServing();
 }
 
+TEST_F(FaultsTest, AStreamLongerThanTheLimitIsEndedWithAnError) {
+  Gate never;
+  upstream_.SetHandler([never](const RecordedRequest&, ResponseWriter& writer) {
+    writer.StartStream(200, kSseHeaders);
+    for (int i = 0; i < 200; ++i) {  // a chunk every 50 ms, for 10 s
+      if (!writer.WriteChunk(SseEvent(UpstreamChunk("more")))) return;
+      if (writer.Await(never, std::chrono::milliseconds(50))) return;
+    }
+  });
+  std::string yaml = StandardConfig(upstream_);
+  yaml.replace(yaml.find("server: {"), 9, "server: {maxStreamSeconds: 1, ");
+  ASSERT_NO_FATAL_FAILURE(Start(yaml));
+  auto started = std::chrono::steady_clock::now();
+  auto stream = StreamChat(ChatRequest("local", true));
+  auto items = ReadAll(*stream);
+  auto took = std::chrono::steady_clock::now() - started;
+  ASSERT_GE(items.size(), 3u);
+  EXPECT_EQ(json::parse(items[0].text)["choices"][0]["delta"]["content"], "more");
+  ExpectErrorThenDone(items, "stream_too_long");
+  EXPECT_LT(took, 8s);  // ended by the limit, not by the upstream finishing
+  ExpectStillServing();
+}
+
 TEST_F(FaultsTest, GarbageEventsEndTheStreamWithAnError) {
   upstream_.SetHandler([](const RecordedRequest&, ResponseWriter& writer) {
     writer.StartStream(200, kSseHeaders);

@@ -62,6 +62,19 @@ TEST_F(TlsUpstreamTest, RejectsACertificateForAnotherName) {
   ExpectStillServing();
 }
 
+TEST_F(TlsUpstreamTest, RejectsAnExpiredCertificateWithoutFallingBack) {
+  CertFiles leaf = ca_.IssueLeaf("expired", {"localhost", "127.0.0.1"}, /*expired=*/true);
+  FakeUpstream tls_upstream(TlsOptions{leaf.cert, leaf.key});
+  ConfigOptions options;
+  options.tls_port = tls_upstream.port();
+  ASSERT_NO_FATAL_FAILURE(Start(StandardConfig(upstream_, options), {{"SSL_CERT_FILE", ca_.ca_file()}}));
+
+  ExpectTlsFailure(PostChat(ChatRequest("up-tls")));
+  EXPECT_TRUE(tls_upstream.Requests().empty());  // no request went out, over TLS or in the clear
+  EXPECT_EQ(upstream_.Requests().size(), 0u);
+  ExpectStillServing();
+}
+
 TEST_F(TlsUpstreamTest, RejectsACertificateFromAnUntrustedCa) {
   CertFiles leaf = ca_.IssueLeaf("localhost", {"localhost", "127.0.0.1"});
   FakeUpstream tls_upstream(TlsOptions{leaf.cert, leaf.key});

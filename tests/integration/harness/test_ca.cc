@@ -113,10 +113,14 @@ TestCa::TestCa() : impl_(std::make_unique<Impl>()) {
 
 TestCa::~TestCa() = default;
 
-CertFiles TestCa::IssueLeaf(const std::string& stem, const std::vector<std::string>& names) {
+CertFiles TestCa::IssueLeaf(const std::string& stem, const std::vector<std::string>& names, bool expired) {
   if (names.empty()) throw std::runtime_error("TestCa::IssueLeaf needs at least one name");
   KeyPtr key = NewKey();
   CertPtr cert = NewCert(key.get(), names.front(), impl_->next_serial++);
+  if (expired) {
+    Check(X509_gmtime_adj(X509_getm_notBefore(cert.get()), -3 * 24 * 3600) != nullptr, "notBefore");
+    Check(X509_gmtime_adj(X509_getm_notAfter(cert.get()), -24 * 3600) != nullptr, "notAfter");
+  }
   X509* ca = impl_->cert.get();
   Check(X509_set_issuer_name(cert.get(), X509_get_subject_name(ca)) == 1, "issuer");
   std::string san;

@@ -29,8 +29,9 @@ class TestCa {
 
   // A server certificate signed by this CA. Each name becomes a subjectAltName:
   // an IPv4/IPv6 literal an IP entry, anything else a DNS entry. `stem` names
-  // the files (`<stem>.pem`, `<stem>-key.pem`). Throws on failure.
-  CertFiles IssueLeaf(const std::string& stem, const std::vector<std::string>& names);
+  // the files (`<stem>.pem`, `<stem>-key.pem`). With `expired`, the
+  // certificate's validity ended yesterday. Throws on failure.
+  CertFiles IssueLeaf(const std::string& stem, const std::vector<std::string>& names, bool expired = false);
 
  private:
   struct Impl;
