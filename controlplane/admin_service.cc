@@ -80,8 +80,9 @@ std::string AdminService::AuthorOf(const Ctx& ctx) const {
   return identity + "@" + PeerHost(ctx.peer());
 }
 
-AdminService::Reactor* AdminService::Finish(Ctx* ctx, const char* rpc, const ConfigManager::Result* result,
-                                            const absl::Status& status, v1::MutationResponse* resp) {
+AdminService::Reactor* AdminService::FinishMutation(Ctx* ctx, const char* rpc,
+                                                    const ConfigManager::Result* result, const absl::Status& status,
+                                                    v1::MutationResponse* resp) {
   auto* reactor = ctx->DefaultReactor();
   if (!status.ok()) {
     counters_.changes_rejected.fetch_add(1, std::memory_order_relaxed);
@@ -104,7 +105,7 @@ AdminService::Reactor* AdminService::Finish(Ctx* ctx, const char* rpc, const Con
 AdminService::Reactor* AdminService::Mutate(Ctx* ctx, const char* rpc, std::optional<uint64_t> expected,
                                             v1::MutationResponse* resp, const ConfigManager::Change& change) {
   auto result = configs_.Mutate(AuthorOf(*ctx), expected, change);
-  return Finish(ctx, rpc, result.ok() ? &*result : nullptr, result.status(), resp);
+  return FinishMutation(ctx, rpc, result.ok() ? &*result : nullptr, result.status(), resp);
 }
 
 AdminService::Reactor* AdminService::GetConfig(Ctx* ctx, const v1::GetConfigRequest*, v1::GetConfigResponse* resp) {
@@ -220,7 +221,7 @@ AdminService::Reactor* AdminService::Rollback(Ctx* ctx, const v1::RollbackReques
   if (auto* refused = Refuse(ctx)) return refused;
   auto result = configs_.Rollback(AuthorOf(*ctx), Expected(req->has_expected_version(), req->expected_version()),
                                   req->version());
-  return Finish(ctx, "Rollback", result.ok() ? &*result : nullptr, result.status(), resp);
+  return FinishMutation(ctx, "Rollback", result.ok() ? &*result : nullptr, result.status(), resp);
 }
 
 AdminService::Reactor* AdminService::ListDataPlanes(Ctx* ctx, const v1::ListDataPlanesRequest*,

@@ -52,8 +52,9 @@ class AdminService final : public v1::AdminService::CallbackService {
   // Runs a change through ConfigManager::Mutate and finishes the call.
   Reactor* Mutate(Ctx* ctx, const char* rpc, std::optional<uint64_t> expected, v1::MutationResponse* resp,
                   const ConfigManager::Change& change);
-  Reactor* Finish(Ctx* ctx, const char* rpc, const ConfigManager::Result* result, const absl::Status& status,
-                  v1::MutationResponse* resp);
+  // Finishes a mutation call with its result or error.
+  Reactor* FinishMutation(Ctx* ctx, const char* rpc, const ConfigManager::Result* result,
+                          const absl::Status& status, v1::MutationResponse* resp);
   std::string AuthorOf(const Ctx& ctx) const;
 
   ConfigManager& configs_;

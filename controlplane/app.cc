@@ -22,6 +22,8 @@
 namespace switchboard::controlplane {
 namespace {
 
+constexpr int kMaxMessageBytes = 64 << 20;
+
 absl::StatusOr<std::string> ReadFile(const std::string& path, const char* what) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return absl::InvalidArgumentError(std::string("cannot read ") + what + " " + path);
@@ -120,6 +122,9 @@ int Run(const Options& options) {
   // Data planes ping every 20 s to notice a dead connection; allow it.
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10'000);
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  // Whole configs travel in one message (ApplyConfig); gRPC's default cap is 4 MiB.
+  builder.SetMaxReceiveMessageSize(kMaxMessageBytes);
+  builder.SetMaxSendMessageSize(kMaxMessageBytes);
   int port = 0;
   builder.AddListeningPort(options.listen, *credentials, &port);
   builder.RegisterService(&admin);
@@ -157,7 +162,8 @@ int Run(const Options& options) {
   }
   log::Info("signal received", {{"signal", signal == SIGTERM ? "SIGTERM" : "SIGINT"}});
   health->SetServingStatus(false);
-  // Streams end at the deadline: data planes reconnect to the next control plane.
+  // Data planes keep their config and reconnect to the next control plane.
+  registry.CloseAll();
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
   server->Wait();
   metrics_server.Stop();

@@ -35,6 +35,11 @@ void DataPlaneRegistry::Broadcast(const VersionPtr& version) {
   for (const auto& [sink, node_id] : sinks_) sink->Push(version);
 }
 
+void DataPlaneRegistry::CloseAll() {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const auto& [sink, node_id] : sinks_) sink->Close();
+}
+
 VersionPtr DataPlaneRegistry::Latest() const {
   std::lock_guard<std::mutex> lock(mu_);
   return latest_;

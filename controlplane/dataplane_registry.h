@@ -51,6 +51,8 @@ class DataPlaneRegistry {
   // Sends `version` to every open stream and remembers it as the latest.
   void Broadcast(const VersionPtr& version);
   VersionPtr Latest() const;
+  // Ends every open stream (shutdown); they unregister as they finish.
+  void CloseAll();
 
   // Events reported by streams.
   void RecordSent(const std::string& node_id, uint64_t version);

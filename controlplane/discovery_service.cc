@@ -39,6 +39,10 @@ class DiscoveryStream final : public grpc::ServerBidiReactor<DiscoveryRequest, D
     StartWrite(&response_);
   }
 
+  void Close() override {
+    FinishOnce(grpc::Status(grpc::StatusCode::UNAVAILABLE, "the control plane is stopping"));
+  }
+
   void OnReadDone(bool ok) override {
     if (!ok) {
       // The data plane closed its side, went away, or the server is stopping.
@@ -58,7 +62,8 @@ class DiscoveryStream final : public grpc::ServerBidiReactor<DiscoveryRequest, D
     } else {
       HandleReply();
     }
-    StartRead(&request_);
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!finished_) StartRead(&request_);  // no read after Finish
   }
 
   void OnWriteDone(bool ok) override {
@@ -136,7 +141,9 @@ class DiscoveryStream final : public grpc::ServerBidiReactor<DiscoveryRequest, D
   std::string node_id_;
   bool registered_ = false;
 
-  std::mutex mu_;  // guards the write side below
+  // Guards what follows. StartWrite, StartRead and Finish are called under it
+  // so that none comes after Finish.
+  std::mutex mu_;
   DiscoveryResponse response_;  // the write in flight
   bool writing_ = false;
   bool finished_ = false;

@@ -5,7 +5,7 @@
 #include <cstdio>
 #include <string>
 
-#include "common/log.h"
+#include "common/flags.h"
 #include "controlplane/app.h"
 
 namespace {
@@ -47,24 +47,10 @@ int UsageError(const std::string& message) {
 
 // Returns -1 to continue, or an exit code.
 int ParseFlags(int argc, char** argv, Options& options, std::string& log_level) {
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    std::string value;
-    bool has_inline = false;
-    if (size_t eq = arg.find('='); arg.rfind("--", 0) == 0 && eq != std::string::npos) {
-      value = arg.substr(eq + 1);
-      arg = arg.substr(0, eq);
-      has_inline = true;
-    }
-    auto next = [&](std::string& out) -> bool {
-      if (has_inline) {
-        out = value;
-        return true;
-      }
-      if (i + 1 >= argc) return false;
-      out = argv[++i];
-      return true;
-    };
+  switchboard::flags::Reader reader(argc, argv);
+  while (reader.Next()) {
+    const std::string& arg = reader.arg();
+    auto next = [&](std::string& out) { return reader.Value(out); };
     struct Valued {
       const char* flag;
       std::string* target;
@@ -116,10 +102,8 @@ int main(int argc, char** argv) {
   Options options;
   std::string log_level = "info";
   if (int code = ParseFlags(argc, argv, options, log_level); code >= 0) return code;
-  namespace log = switchboard::log;
-  if (log_level == "debug") log::SetMinLevel(log::Level::kDebug);
-  else if (log_level == "warn") log::SetMinLevel(log::Level::kWarn);
-  else if (log_level == "error") log::SetMinLevel(log::Level::kError);
-  else if (log_level != "info") return UsageError("--log-level must be debug, info, warn or error");
+  if (!switchboard::flags::SetLogLevel(log_level)) {
+    return UsageError("--log-level must be debug, info, warn or error");
+  }
   return switchboard::controlplane::Run(options);
 }

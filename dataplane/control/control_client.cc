@@ -94,6 +94,9 @@ absl::Status ControlPlaneClient::Start() {
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, static_cast<int>(options_.backoff.initial.count()));
   args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, static_cast<int>(options_.backoff.initial.count()));
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, static_cast<int>(options_.backoff.max.count()));
+  // A whole config is one message; gRPC's default cap is 4 MiB.
+  args.SetMaxReceiveMessageSize(64 << 20);
+  args.SetMaxSendMessageSize(64 << 20);
   channel_ = grpc::CreateCustomChannel(options_.target, credentials, args);
   subscriber_ = std::thread([this] { SubscribeLoop(); });
   reporter_ = std::thread([this] { StatsLoop(); });

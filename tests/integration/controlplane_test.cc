@@ -257,7 +257,9 @@ TEST_F(ControlPlaneTest, ManagedDataPlaneAnswers503UntilItsFirstConfig) {
   ASSERT_NO_FATAL_FAILURE(StartControlPlane(ClusterConfig()));
   std::string address = controlplane_->grpc();
   controlplane_->Terminate();
-  ASSERT_TRUE(controlplane_->WaitExit(milliseconds(5000)).has_value());
+  std::optional<int> exit = controlplane_->WaitExit(milliseconds(5000));
+  ASSERT_TRUE(exit.has_value());
+  EXPECT_EQ(*exit, 0);
 
   auto& dp = StartDataPlane("dp-a");
   HttpResponse readyz = client_.Get(dp.admin(), "/readyz");
