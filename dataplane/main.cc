@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "common/config/load.h"
+#include "common/flags.h"
 #include "common/log.h"
 #include "dataplane/control/control_client.h"
 #include "dataplane/routing/snapshot.h"
@@ -91,24 +92,10 @@ int UsageError(const std::string& message) {
 
 // Returns -1 to continue, or an exit code.
 int ParseFlags(int argc, char** argv, Flags& flags) {
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    std::string value;
-    bool has_inline = false;
-    if (size_t eq = arg.find('='); arg.rfind("--", 0) == 0 && eq != std::string::npos) {
-      value = arg.substr(eq + 1);
-      arg = arg.substr(0, eq);
-      has_inline = true;
-    }
-    auto next = [&](std::string& out) -> bool {
-      if (has_inline) {
-        out = value;
-        return true;
-      }
-      if (i + 1 >= argc) return false;
-      out = argv[++i];
-      return true;
-    };
+  switchboard::flags::Reader reader(argc, argv);
+  while (reader.Next()) {
+    const std::string& arg = reader.arg();
+    auto next = [&](std::string& out) { return reader.Value(out); };
     if (arg == "--help" || arg == "-h") {
       std::fputs(kUsage, stdout);
       return 0;
@@ -232,10 +219,7 @@ int RunManaged(const Flags& flags) {
 int main(int argc, char** argv) {
   Flags flags;
   if (int code = ParseFlags(argc, argv, flags); code >= 0) return code;
-  if (flags.log_level == "debug") log::SetMinLevel(log::Level::kDebug);
-  else if (flags.log_level == "warn") log::SetMinLevel(log::Level::kWarn);
-  else if (flags.log_level == "error") log::SetMinLevel(log::Level::kError);
-  else if (flags.log_level != "info") return UsageError("--log-level must be debug, info, warn or error");
+  if (!switchboard::flags::SetLogLevel(flags.log_level)) return UsageError("--log-level must be debug, info, warn or error");
   if (!flags.control_plane.empty()) return RunManaged(flags);
 
   source::SourceOptions source_options;

@@ -14,6 +14,7 @@
 
 #include "common/crypto/open_config.h"
 #include "common/crypto/sealed_config.h"
+#include "common/flags.h"
 #include "common/tool/check.h"
 #include "common/tool/describe.h"
 #include "common/tool/password_prompt.h"
@@ -69,24 +70,10 @@ int Fail(const absl::Status& status) {
 
 // Returns -1 to continue, or an exit code.
 int ParseArgs(int argc, char** argv, Args& args) {
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    std::string value;
-    bool has_inline = false;
-    if (size_t eq = arg.find('='); arg.rfind("--", 0) == 0 && eq != std::string::npos) {
-      value = arg.substr(eq + 1);
-      arg = arg.substr(0, eq);
-      has_inline = true;
-    }
-    auto next = [&](std::string& out) -> bool {
-      if (has_inline) {
-        out = value;
-        return true;
-      }
-      if (i + 1 >= argc) return false;
-      out = argv[++i];
-      return true;
-    };
+  switchboard::flags::Reader reader(argc, argv);
+  while (reader.Next()) {
+    const std::string& arg = reader.arg();
+    auto next = [&](std::string& out) { return reader.Value(out); };
     if (arg == "--help" || arg == "-h") {
       std::fputs(kUsage, stdout);
       return 0;
