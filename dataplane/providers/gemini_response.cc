@@ -13,9 +13,16 @@ using nlohmann::json;
 
 std::string Dump(const json& value) { return value.dump(-1, ' ', false, json::error_handler_t::replace); }
 
+// A count the upstream sent, or -1 when absent. A negative count is as good as
+// none, and counts are capped far above any real one, so that sums of them
+// cannot overflow (fuzz: sse_translators).
 int64_t Count(const json& object, const char* name) {
+  constexpr int64_t kMaxCount = int64_t{1} << 48;
   auto it = object.find(name);
-  return it != object.end() && it->is_number_integer() ? it->get<int64_t>() : -1;
+  if (it == object.end() || !it->is_number_integer()) return -1;
+  if (it->is_number_unsigned()) return static_cast<int64_t>(std::min<uint64_t>(it->get<uint64_t>(), kMaxCount));
+  int64_t value = it->get<int64_t>();
+  return value < 0 ? -1 : std::min(value, kMaxCount);
 }
 
 // What one candidate said in one response: its text, its thoughts, its finish reason.

@@ -120,7 +120,11 @@ class PrefillStrippingTranslator : public ResponseTranslator {
         }
       }
       if (has_content) {
-        choice["delta"]["content"] = content;
+        // A finishing chunk may carry no delta object (or a broken one): the
+        // held text still needs one.
+        auto& delta = choice["delta"];
+        if (!delta.is_object()) delta = nlohmann::json::object();
+        delta["content"] = content;
         changed = true;
       }
     }

@@ -13,6 +13,7 @@
 #include "dataplane/providers/prefill.h"
 #include "dataplane/providers/sse.h"
 #include "dataplane/providers/trivial.h"
+#include "dataplane/server/chat_body.h"
 #include "dataplane/server/internal.h"
 
 namespace switchboard::server {
@@ -169,6 +170,26 @@ net::awaitable<void> RelayStream(RequestContext& ctx, upstream::Call& call, prov
     call.Cancel();
     co_return;
   }
+  // The stream's time limit: when it passes, the upstream call is cancelled
+  // and the client gets an error event. The timer runs on this thread; `limit`
+  // tells a late handler that the stream is over.
+  struct Limit {
+    bool active = true;
+    bool hit = false;
+  };
+  auto limit = std::make_shared<Limit>();
+  auto max_stream = ctx.snapshot->settings().max_stream;
+  net::steady_timer limit_timer(ctx.worker.ioc);
+  limit_timer.expires_at(ctx.start + max_stream);
+  limit_timer.async_wait([limit, &call](const beast::error_code& ec) {
+    if (ec || !limit->active) return;
+    limit->hit = true;
+    call.Cancel();
+  });
+  struct EndLimit {
+    std::shared_ptr<Limit> limit;
+    ~EndLimit() { limit->active = false; }
+  } end_limit{limit};
   providers::SseParser parser;
   std::vector<providers::SseEvent> events;
   std::vector<std::string> payloads;
@@ -177,6 +198,15 @@ net::awaitable<void> RelayStream(RequestContext& ctx, upstream::Call& call, prov
   for (;;) {
     auto chunk = co_await call.ReadSome();
     if (!chunk.ok()) {
+      if (limit->hit) {
+        outcome.upstream_failure = "stream_too_long";
+        co_await FailStream(r, providers::MakeError(
+                                   504, "upstream_error", "stream_too_long",
+                                   "The stream ran longer than this router allows (server.maxStreamSeconds = " +
+                                       std::to_string(std::chrono::duration_cast<std::chrono::seconds>(max_stream).count()) +
+                                       " s) and was ended"));
+        co_return;
+      }
       if (ctx.watch.client_gone() || call.cancelled()) co_return;
       outcome.upstream_failure = upstream::FailureName(call.failure());
       co_await FailStream(r, providers::MakeError(502, "upstream_error", "upstream_stream_broken",
@@ -467,37 +497,7 @@ void FinishRequest(const RequestContext& ctx, const Outcome& outcome) {
   log::Info("request", fields);
 }
 
-// Validates the body; on failure fills `error`.
-bool ParseChatBody(std::string_view text, json& body, ClientError& error) {
-  try {
-    body = json::parse(text);
-  } catch (const json::parse_error& e) {
-    error = providers::InvalidRequest(
-        "invalid_json", "We could not parse the JSON body of your request (at byte " + std::to_string(e.byte) +
-                            "). Send a JSON object with 'model' and 'messages'.");
-    return false;
-  }
-  if (!body.is_object()) {
-    error = providers::InvalidRequest("invalid_json", "The request body must be a JSON object.");
-    return false;
-  }
-  auto model = body.find("model");
-  if (model == body.end() || !model->is_string() || model->get_ref<const std::string&>().empty()) {
-    error = providers::InvalidRequest("missing_model", "You must provide a model parameter (a string).", "model");
-    return false;
-  }
-  auto messages = body.find("messages");
-  if (messages == body.end() || !messages->is_array()) {
-    error = providers::InvalidRequest("missing_messages", "You must provide 'messages' (an array of messages).",
-                                      "messages");
-    return false;
-  }
-  if (auto stream = body.find("stream"); stream != body.end() && !stream->is_boolean() && !stream->is_null()) {
-    error = providers::InvalidRequest("invalid_type", "'stream' must be a boolean.", "stream");
-    return false;
-  }
-  return true;
-}
+// ParseChatBody (validates the body): chat_body.h.
 
 // The assistant prefill for a request to `model` through `profile` (maybe
 // null): the model's own, else the profile's, unless the model turns it off.

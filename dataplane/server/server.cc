@@ -10,6 +10,7 @@
 
 #include "common/log.h"
 #include "dataplane/server/internal.h"
+#include "dataplane/server/routes.h"
 
 namespace switchboard::server {
 
@@ -146,34 +147,7 @@ net::awaitable<void> DisconnectWatch::Watch(tcp::socket& socket, std::shared_ptr
 
 namespace {
 
-enum class Route { kChat, kModels, kModel, kUnknown };
-
-// Collapses repeated slashes (SillyTavern turns a base URL ending in '/' into
-// "//chat/completions"), drops the query and a trailing slash.
-std::string NormalizePath(std::string_view target) {
-  std::string_view path = target.substr(0, target.find('?'));
-  std::string out;
-  out.reserve(path.size());
-  for (char c : path) {
-    if (c == '/' && !out.empty() && out.back() == '/') continue;
-    out.push_back(c);
-  }
-  if (out.size() > 1 && out.back() == '/') out.pop_back();
-  if (out.empty()) out = "/";
-  return out;
-}
-
-Route MatchRoute(const std::string& path, std::string* model_id) {
-  std::string_view p = path;
-  if (p.substr(0, 4) == "/v1/") p.remove_prefix(3);
-  if (p == "/chat/completions") return Route::kChat;
-  if (p == "/models") return Route::kModels;
-  if (p.substr(0, 8) == "/models/" && p.size() > 8) {
-    *model_id = std::string(p.substr(8));
-    return Route::kModel;
-  }
-  return Route::kUnknown;
-}
+// NormalizePath, MatchRoute and MatchProfileRoute: routes.h.
 
 nlohmann::json ModelObject(const std::string& id) {
   return {{"id", id}, {"object", "model"}, {"created", 0}, {"owned_by", "switchboard"}};
@@ -209,14 +183,6 @@ net::awaitable<void> MethodNotAllowed(RequestContext& ctx, const std::string& pa
   Headers headers;
   headers.emplace_back("Allow", std::move(allow));
   co_await ctx.responder.SendError(error, headers);
-}
-
-// A client profile's path: the prefix itself and <prefix>/chat/completions
-// (with or without /v1) are chat endpoints — JanitorAI posts to exactly the URL
-// the user pasted —, <prefix>/models (with or without /v1) lists models.
-Route MatchProfileRoute(std::string_view rest, std::string* model_id) {
-  if (rest.empty()) return Route::kChat;
-  return MatchRoute(std::string(rest), model_id);
 }
 
 net::awaitable<void> SendModelList(RequestContext& ctx) {
@@ -325,7 +291,7 @@ const routing::Settings kNoConfigSettings{};
 // Reads one request and answers 503: there is no config to serve it with yet.
 net::awaitable<void> RespondNoConfig(beast::tcp_stream& stream, beast::flat_buffer& buffer, Worker& worker) {
   http::request_parser<http::string_body> parser;
-  parser.header_limit(64 * 1024);
+  parser.header_limit(kHeaderLimitBytes);
   parser.body_limit(kNoConfigSettings.body_limit_bytes);
   stream.expires_after(kNoConfigSettings.body_timeout);
   auto [ec, n] = co_await http::async_read(stream, buffer, parser, kUseTuple);
@@ -363,7 +329,7 @@ net::awaitable<void> RunSession(tcp::socket socket, Worker& worker, ServerState&
     }
     first = false;
     http::request_parser<http::string_body> parser;
-    parser.header_limit(64 * 1024);
+    parser.header_limit(kHeaderLimitBytes);
     parser.body_limit(snapshot->settings().body_limit_bytes);
     stream.expires_after(snapshot->settings().header_timeout);
     auto [hec, hn] = co_await http::async_read_header(stream, buffer, parser, kUseTuple);

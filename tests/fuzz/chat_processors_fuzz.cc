@@ -1,0 +1,193 @@
+// Fuzz target: a chat request's JSON body through every processor and every
+// request adapter.
+//
+// The first input byte seeds the Rng (random processors pick by it); the rest
+// is the body. It is checked the way the chat handler checks it
+// (ParseChatBody), then parsed without exceptions and, when it is a JSON
+// object, run through each processor type alone and through chains of all of
+// them (processors never throw and must leave JSON that serialises). Bodies
+// the handler accepts then go through the prefill and both request adapters
+// (OpenAI-compatible, Gemini under several option sets), whose bodies must be
+// JSON.
+
+#include <cstdint>
+#include <memory>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "dataplane/processors/registry.h"
+#include "dataplane/providers/gemini.h"
+#include "dataplane/providers/openai_compat.h"
+#include "dataplane/providers/prefill.h"
+#include "dataplane/server/chat_body.h"
+#include "tests/fuzz/fuzz_util.h"
+
+namespace switchboard::fuzz {
+namespace {
+
+using nlohmann::json;
+
+// One chain per processor type (the first few types several times, with
+// other settings), and two chains of everything.
+constexpr std::string_view kChainsConfig = R"yaml(
+processorChains:
+  nodanglingsys: [{type: nodanglingsys}]
+  nosys: [{type: nosys}]
+  overridesamplers:
+    - {type: overridesamplers, temperature: 0.25, topP: unset, topK: 40, minP: 0, topA: unset,
+       frequencyPenalty: -2, repetitionPenalty: 1.1, presencePenalty: unset}
+  regex-global: [{type: regex, pattern: "\\b(colou?r)\\b", flags: gi, replacement: "<$1>"}]
+  regex-first: [{type: regex, pattern: "^\\s*|x*", replacement: "$&$$"}]
+  regex-multiline: [{type: regex, pattern: "^(.*)$", flags: gms, replacement: "[$1]"}]
+  regex-unicode: [{type: regex, pattern: "\\p{L}+", flags: gu, replacement: ""}]
+  noass-user: [{type: noass, role: user}]
+  noass-assistant: [{type: noass, role: assistant}]
+  squash-all: [{type: squash, roles: [user, assistant, system, developer], squashString: ""}]
+  squash-user: [{type: squash, roles: [user]}]
+  insert-start: [{type: insertmessage, role: system, content: "start", position: 0}]
+  insert-end: [{type: insertmessage, role: user, content: "end", position: -1}]
+  insert-far: [{type: insertmessage, role: developer, content: "", position: -1000000}]
+  insert-past: [{type: insertmessage, role: assistant, content: "past", position: 9223372036854775807}]
+  insert-min: [{type: insertmessage, role: assistant, content: "min", position: -9223372036854775808}]
+  random-list:
+    - type: random
+      processorList: [{type: nosys}, {type: noass, role: user}, {type: squash, roles: [system]}]
+  random-weights:
+    - type: random
+      processorWeights:
+        - {weight: 0.001, config: {type: nodanglingsys}}
+        - weight: 1000
+          config:
+            type: chain
+            processors:
+              - {type: insertmessage, role: user, content: x, position: 1}
+              - {type: regex, pattern: "x", flags: g, replacement: "yy"}
+  chain: [{type: chain, processors: [{type: nosys}, {type: squash, roles: [user]}]}]
+  everything:
+    - {type: nodanglingsys}
+    - {type: nosys}
+    - {type: overridesamplers, temperature: 1}
+    - {type: regex, pattern: "a", flags: g, replacement: "b"}
+    - {type: random, processorList: [{type: noass, role: user}]}
+    - {type: noass, role: assistant}
+    - {type: squash, roles: [user, assistant]}
+    - {type: insertmessage, role: user, content: "c", position: -2}
+    - {type: chain, processors: [{type: nodanglingsys}]}
+  everything-reversed:
+    - {type: chain, processors: [{type: nodanglingsys}]}
+    - {type: insertmessage, role: system, content: "c", position: 2}
+    - {type: squash, roles: [system, developer]}
+    - {type: noass, role: user}
+    - {type: random, processorWeights: [{weight: 1, config: {type: nosys}}]}
+    - {type: regex, pattern: ".", flags: gi, replacement: ""}
+    - {type: overridesamplers, temperature: unset}
+    - {type: nosys}
+    - {type: nodanglingsys}
+)yaml";
+
+void CollectTypes(const config::v1::Processor& processor, std::set<std::string>& types) {
+  types.insert(processor.type());
+  for (const auto& sub : processor.processor_list()) CollectTypes(sub, types);
+  for (const auto& weighted : processor.processor_weights()) CollectTypes(weighted.config(), types);
+  for (const auto& sub : processor.processors()) CollectTypes(sub, types);
+}
+
+struct Fixture {
+  std::vector<std::shared_ptr<const processors::Chain>> chains;
+  std::shared_ptr<const processors::Chain> everything;
+  providers::OpenAiCompatAdapter openai;
+  providers::GeminiAdapter gemini;
+  std::vector<providers::Target> gemini_targets;
+  providers::Target openai_target;
+};
+
+const Fixture& GetFixture() {
+  static const Fixture* fixture = [] {
+    auto* f = new Fixture();
+    auto loaded = config::ParseConfigText(kChainsConfig, "fuzz-chains.yaml");
+    if (!loaded.ok()) Fail("the chains config does not load:", loaded.status());
+    std::set<std::string> types;
+    for (const auto& [name, chain_config] : loaded->config.processor_chains()) {
+      for (const auto& processor : chain_config.processors()) CollectTypes(processor, types);
+      auto chain = processors::BuildChain(chain_config, "processorChains." + name);
+      if (!chain.ok()) Fail("a chain does not build:", chain.status());
+      if (name == "everything") f->everything = *chain;
+      f->chains.push_back(*chain);
+    }
+    for (std::string_view type : processors::BuiltinProcessorTypes()) {
+      if (types.count(std::string(type)) == 0) Fail("no chain uses a processor type");
+    }
+    f->openai_target.model_name = "upstream-model";
+    providers::Target plain;
+    plain.model_name = "gemini-2.0-flash";
+    f->gemini_targets.push_back(plain);
+    providers::Target tuned = plain;
+    tuned.gemini.system_instruction = false;
+    tuned.gemini.safety_thresholds = {{"HARM_CATEGORY_HARASSMENT", "BLOCK_NONE"}};
+    tuned.gemini.thinking_budget = 0;
+    tuned.gemini.include_thoughts = true;
+    f->gemini_targets.push_back(tuned);
+    providers::Target thinking = plain;
+    thinking.gemini.thinking_budget = -1;
+    thinking.gemini.include_thoughts = false;
+    f->gemini_targets.push_back(thinking);
+    return f;
+  }();
+  return *fixture;
+}
+
+void CheckSerialises(const json& value) {
+  std::string text = value.dump(-1, ' ', false, json::error_handler_t::replace);
+  if (!json::accept(text)) Fail("a processed body does not serialise to JSON");
+}
+
+void BuildRequests(const Fixture& f, const json& body) {
+  auto openai = f.openai.BuildRequest(f.openai_target, body, "sk-fuzz");
+  if (!openai.ok()) Fail("the OpenAI-compatible adapter refused a body:", openai.status());
+  if (!json::accept(openai->body)) Fail("an OpenAI-compatible request body is not JSON");
+  for (const auto& target : f.gemini_targets) {
+    auto gemini = f.gemini.BuildRequest(target, body, "gm-fuzz");
+    if (gemini.ok() && !json::accept(gemini->body)) Fail("a Gemini request body is not JSON");
+  }
+}
+
+}  // namespace
+}  // namespace switchboard::fuzz
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  using namespace switchboard::fuzz;
+  const Fixture& f = GetFixture();
+  Input input(AsText(data, size));
+  switchboard::Rng rng(input.Byte());
+  std::string_view text = input.Rest();
+
+  json checked;
+  switchboard::providers::ClientError error;
+  bool accepted = switchboard::server::ParseChatBody(text, checked, error);
+  if (!accepted && (error.status != 400 || error.message.empty())) Fail("a refused body has no 400 error");
+
+  json parsed = json::parse(text, nullptr, false);
+  if (parsed.is_discarded() || !parsed.is_object()) return 0;
+  for (const auto& chain : f.chains) {
+    json body = parsed;
+    chain->Apply(body, rng);
+    CheckSerialises(body);
+  }
+  json all = parsed;
+  for (const auto& chain : f.chains) chain->Apply(all, rng);
+  CheckSerialises(all);
+  if (!accepted) return 0;
+
+  // What the handler sends upstream: the chains' output with a prefill.
+  json body = checked;
+  f.everything->Apply(body, rng);
+  BuildRequests(f, body);
+  switchboard::providers::AppendPrefill(body, "((OOC: Sure!))", (size & 1) != 0);
+  BuildRequests(f, body);
+  BuildRequests(f, all);
+  return 0;
+}
