@@ -61,6 +61,7 @@ RUN apt-get update \
       libprotobuf32 \
       libre2-9 \
       libssl3 \
+      libsimdjson14 \
       libyaml-cpp0.7 \
  && rm -rf /var/lib/apt/lists/*
 

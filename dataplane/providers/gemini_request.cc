@@ -6,6 +6,7 @@
 #include "common/config/validate.h"
 #include "common/status.h"
 #include "dataplane/providers/gemini.h"
+#include "dataplane/providers/json_codec.h"
 
 namespace switchboard::providers {
 namespace {
@@ -266,7 +267,7 @@ absl::StatusOr<UpstreamRequest> GeminiAdapter::BuildRequest(const Target& target
   out.headers.emplace_back("Content-Type", "application/json");
   out.headers.emplace_back("Accept", stream ? "text/event-stream" : "application/json");
   if (!key.empty()) out.headers.emplace_back("x-goog-api-key", std::string(key));
-  out.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
+  out.body = DumpJson(body);
   out.warnings = std::move(warnings);
   return out;
 }

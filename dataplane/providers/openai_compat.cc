@@ -1,6 +1,7 @@
 #include "dataplane/providers/openai_compat.h"
 
 #include "dataplane/providers/errors.h"
+#include "dataplane/providers/json_codec.h"
 
 namespace switchboard::providers {
 namespace {
@@ -95,7 +96,7 @@ absl::StatusOr<UpstreamRequest> OpenAiCompatAdapter::BuildRequest(const Target& 
   }
   if (!key.empty()) out.headers.emplace_back("Authorization", "Bearer " + std::string(key));
   for (const auto& header : extra_headers_) out.headers.push_back(header);
-  out.body = request.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  out.body = DumpJson(request);
   return out;
 }
 

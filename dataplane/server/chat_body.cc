@@ -2,13 +2,15 @@
 
 #include <string>
 
+#include "dataplane/providers/json_codec.h"
+
 namespace switchboard::server {
 
 using nlohmann::json;
 
 bool ParseChatBody(std::string_view text, json& body, providers::ClientError& error) {
   try {
-    body = json::parse(text);
+    providers::ParseJson(text, body);
   } catch (const json::parse_error& e) {
     error = providers::InvalidRequest(
         "invalid_json", "We could not parse the JSON body of your request (at byte " + std::to_string(e.byte) +

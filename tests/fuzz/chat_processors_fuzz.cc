@@ -8,7 +8,8 @@
 // them (processors never throw and must leave JSON that serialises). Bodies
 // the handler accepts then go through the prefill and both request adapters
 // (OpenAI-compatible, Gemini under several option sets), whose bodies must be
-// JSON.
+// JSON. The fast JSON parser and writer (json_codec.h) are checked against
+// nlohmann's on every input.
 
 #include <cstdint>
 #include <memory>
@@ -21,6 +22,7 @@
 
 #include "dataplane/processors/registry.h"
 #include "dataplane/providers/gemini.h"
+#include "dataplane/providers/json_codec.h"
 #include "dataplane/providers/openai_compat.h"
 #include "dataplane/providers/prefill.h"
 #include "dataplane/server/chat_body.h"
@@ -140,9 +142,32 @@ const Fixture& GetFixture() {
   return *fixture;
 }
 
+// Serialises to JSON, and the fast writer gives nlohmann's bytes exactly.
 void CheckSerialises(const json& value) {
   std::string text = value.dump(-1, ' ', false, json::error_handler_t::replace);
   if (!json::accept(text)) Fail("a processed body does not serialise to JSON");
+  if (switchboard::providers::DumpJson(value) != text) Fail("DumpJson differs from nlohmann's dump");
+}
+
+// The fast parser (simdjson, then nlohmann) agrees with nlohmann's: same value
+// or the same error at the same byte.
+void CheckParsersAgree(std::string_view text, const json& parsed) {
+  json fast;
+  try {
+    switchboard::providers::ParseJson(text, fast);
+  } catch (const json::parse_error& e) {
+    if (!parsed.is_discarded()) Fail("ParseJson refused what nlohmann accepts");
+    try {
+      json slow = json::parse(text);
+    } catch (const json::parse_error& slow) {
+      if (slow.byte != e.byte) Fail("ParseJson reports another error position than nlohmann");
+    }
+    return;
+  } catch (const json::out_of_range&) {
+    return;  // a number beyond a double: nlohmann throws it too
+  }
+  if (parsed.is_discarded()) Fail("ParseJson accepted what nlohmann refuses");
+  if (fast != parsed) Fail("ParseJson and nlohmann parse to different values");
 }
 
 void BuildRequests(const Fixture& f, const json& body) {
@@ -171,6 +196,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!accepted && (error.status != 400 || error.message.empty())) Fail("a refused body has no 400 error");
 
   json parsed = json::parse(text, nullptr, false);
+  CheckParsersAgree(text, parsed);
   if (parsed.is_discarded() || !parsed.is_object()) return 0;
   for (const auto& chain : f.chains) {
     json body = parsed;

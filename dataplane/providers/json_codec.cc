@@ -1,0 +1,207 @@
+#include "dataplane/providers/json_codec.h"
+
+#include <simdjson.h>
+
+#include <array>
+#include <charconv>
+#include <cstdint>
+#include <optional>
+
+namespace switchboard::providers {
+namespace {
+
+using nlohmann::json;
+
+// simdjson element -> nlohmann value. Depth is bounded by simdjson's own
+// limit (1024), so the recursion is too.
+json Convert(simdjson::dom::element element) {
+  switch (element.type()) {
+    case simdjson::dom::element_type::OBJECT: {
+      json out = json::object();
+      auto& object = out.get_ref<json::object_t&>();
+      for (simdjson::dom::key_value_pair field : simdjson::dom::object(element)) {
+        // As nlohmann's parser does, a repeated key keeps its last value.
+        object[std::string(field.key)] = Convert(field.value);
+      }
+      return out;
+    }
+    case simdjson::dom::element_type::ARRAY: {
+      simdjson::dom::array array(element);
+      json out = json::array();
+      auto& items = out.get_ref<json::array_t&>();
+      items.reserve(array.size());
+      for (simdjson::dom::element item : array) items.push_back(Convert(item));
+      return out;
+    }
+    case simdjson::dom::element_type::STRING:
+      return std::string(std::string_view(element));
+    case simdjson::dom::element_type::INT64: {
+      int64_t value = int64_t(element);
+      // nlohmann keeps a non-negative integer as unsigned (and "-0" as signed
+      // 0, which it equals and prints the same as).
+      if (value >= 0) return static_cast<uint64_t>(value);
+      return value;
+    }
+    case simdjson::dom::element_type::UINT64:
+      return uint64_t(element);
+    case simdjson::dom::element_type::DOUBLE:
+      return double(element);
+    case simdjson::dom::element_type::BOOL:
+      return bool(element);
+    case simdjson::dom::element_type::NULL_VALUE:
+      return nullptr;
+  }
+  return nullptr;
+}
+
+// Characters a JSON string can carry as they are: not '"', '\\', a control
+// character, or a byte of a multi-byte UTF-8 sequence (those are checked).
+constexpr std::array<bool, 256> kPlain = [] {
+  std::array<bool, 256> plain{};
+  for (int c = 0x20; c < 0x80; ++c) plain[c] = c != '"' && c != '\\';
+  return plain;
+}();
+
+// The length of the valid UTF-8 sequence starting at s[0] (a byte >= 0x80), or
+// 0 when it is not one.
+size_t Utf8Sequence(const unsigned char* s, size_t n) {
+  unsigned char c = s[0];
+  auto cont = [&](size_t i) { return i < n && (s[i] & 0xC0) == 0x80; };
+  if (c >= 0xC2 && c <= 0xDF) return cont(1) ? 2 : 0;
+  if (c >= 0xE0 && c <= 0xEF) {
+    if (!cont(1) || !cont(2)) return 0;
+    if (c == 0xE0 && s[1] < 0xA0) return 0;  // overlong
+    if (c == 0xED && s[1] > 0x9F) return 0;  // surrogate
+    return 3;
+  }
+  if (c >= 0xF0 && c <= 0xF4) {
+    if (!cont(1) || !cont(2) || !cont(3)) return 0;
+    if (c == 0xF0 && s[1] < 0x90) return 0;  // overlong
+    if (c == 0xF4 && s[1] > 0x8F) return 0;  // beyond U+10FFFF
+    return 4;
+  }
+  return 0;
+}
+
+// Appends `text` as a JSON string; false when it is not valid UTF-8.
+bool WriteString(std::string_view text, std::string& out) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  const auto* s = reinterpret_cast<const unsigned char*>(text.data());
+  size_t n = text.size();
+  out.push_back('"');
+  size_t i = 0;
+  while (i < n) {
+    size_t run = i;
+    while (run < n && kPlain[s[run]]) ++run;
+    out.append(text.data() + i, run - i);
+    i = run;
+    if (i == n) break;
+    unsigned char c = s[i];
+    if (c >= 0x80) {
+      size_t len = Utf8Sequence(s + i, n - i);
+      if (len == 0) return false;
+      out.append(text.data() + i, len);
+      i += len;
+      continue;
+    }
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default: {
+        char escape[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 0xF]};
+        out.append(escape, 6);
+      }
+    }
+    ++i;
+  }
+  out.push_back('"');
+  return true;
+}
+
+template <typename Int>
+void WriteInteger(Int value, std::string& out) {
+  char buffer[24];
+  auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, value);
+  out.append(buffer, end);
+}
+
+// Appends `value`; false when a string in it is not valid UTF-8.
+bool Write(const json& value, std::string& out) {
+  switch (value.type()) {
+    case json::value_t::object: {
+      out.push_back('{');
+      bool first = true;
+      for (const auto& [key, item] : value.get_ref<const json::object_t&>()) {
+        if (!first) out.push_back(',');
+        first = false;
+        if (!WriteString(key, out)) return false;
+        out.push_back(':');
+        if (!Write(item, out)) return false;
+      }
+      out.push_back('}');
+      return true;
+    }
+    case json::value_t::array: {
+      out.push_back('[');
+      bool first = true;
+      for (const auto& item : value.get_ref<const json::array_t&>()) {
+        if (!first) out.push_back(',');
+        first = false;
+        if (!Write(item, out)) return false;
+      }
+      out.push_back(']');
+      return true;
+    }
+    case json::value_t::string:
+      return WriteString(value.get_ref<const std::string&>(), out);
+    case json::value_t::number_integer:
+      WriteInteger(value.get<int64_t>(), out);
+      return true;
+    case json::value_t::number_unsigned:
+      WriteInteger(value.get<uint64_t>(), out);
+      return true;
+    case json::value_t::boolean:
+      out += value.get<bool>() ? "true" : "false";
+      return true;
+    case json::value_t::null:
+      out += "null";
+      return true;
+    default:
+      // Floats (nlohmann's shortest round-trip form), binary, discarded:
+      // rare and small, written by nlohmann itself.
+      out += value.dump(-1, ' ', false, json::error_handler_t::replace);
+      return true;
+  }
+}
+
+}  // namespace
+
+void ParseJson(std::string_view text, json& out) {
+  // A parser keeps buffers sized for the largest document it has seen (about
+  // 15 bytes per byte of JSON): each thread keeps one for the usual sizes,
+  // rarer larger bodies get their own, freed after.
+  constexpr size_t kKeptParserBytes = 2 << 20;
+  thread_local simdjson::dom::parser kept;
+  std::optional<simdjson::dom::parser> own;
+  simdjson::dom::parser* parser = &kept;
+  if (text.size() > kKeptParserBytes) parser = &own.emplace();
+  simdjson::dom::element root;
+  if (parser->parse(text.data(), text.size(), true).get(root) == simdjson::SUCCESS) {
+    out = Convert(root);
+    return;
+  }
+  out = json::parse(text);
+}
+
+std::string DumpJson(const json& value) {
+  std::string out;
+  if (Write(value, out)) return out;
+  return value.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+}  // namespace switchboard::providers

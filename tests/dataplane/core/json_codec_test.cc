@@ -1,0 +1,113 @@
+// ParseJson and DumpJson must agree with nlohmann's own parse and dump on
+// every input: same tree, same error (and error position), same bytes out.
+
+#include "dataplane/providers/json_codec.h"
+
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+namespace switchboard::providers {
+namespace {
+
+using nlohmann::json;
+
+std::string NlohmannDump(const json& value) { return value.dump(-1, ' ', false, json::error_handler_t::replace); }
+
+// Parses `text` both ways; expects the same value, of the same kinds.
+void ExpectParsesLikeNlohmann(const std::string& text) {
+  SCOPED_TRACE(text);
+  json expected = json::parse(text);
+  json actual;
+  ParseJson(text, actual);
+  EXPECT_EQ(actual, expected);
+  EXPECT_EQ(NlohmannDump(actual), NlohmannDump(expected));
+}
+
+TEST(ParseJsonTest, MatchesNlohmannOnEveryKindOfValue) {
+  for (const std::string& text : std::vector<std::string>{
+           R"({"model":"m","messages":[{"role":"user","content":"Hi"}],"stream":true})",
+           R"([1,-1,0,-0,1.5,-2.25e10,1e-7,9223372036854775807,9223372036854775808,18446744073709551615])",
+           R"({"a":null,"b":true,"c":false,"d":{},"e":[],"f":""})",
+           R"({"esc":"quote \" backslash \\ slash \/ \b\f\n\r\t \u0001 \u00e9 \ud83d\ude00"})",
+           "{\"utf8\":\"caf\xc3\xa9 \xe6\x97\xa5\xe6\x9c\xac \xf0\x9f\x98\x80\"}",
+           R"({"dup":1,"dup":2})",
+           "  \n\t[ 1 , 2 ]\r\n ",
+           R"("just a string")",
+           "12345678901234567890123",  // beyond 64 bits: nlohmann makes it a double
+           R"([[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]])",
+       }) {
+    ExpectParsesLikeNlohmann(text);
+  }
+}
+
+TEST(ParseJsonTest, KeepsNlohmannsNumberKinds) {
+  json value;
+  ParseJson(R"({"u":5,"i":-5,"d":5.0,"big":18446744073709551615})", value);
+  EXPECT_TRUE(value["u"].is_number_unsigned());
+  EXPECT_TRUE(value["i"].is_number_integer() && !value["i"].is_number_unsigned());
+  EXPECT_TRUE(value["d"].is_number_float());
+  EXPECT_TRUE(value["big"].is_number_unsigned());
+}
+
+TEST(ParseJsonTest, ErrorsAreNlohmannsWithTheirPosition) {
+  for (const std::string& text : std::vector<std::string>{std::string(""), std::string("{"), std::string(R"({"a":1,})"),
+                                 std::string(R"({"a":"\ud800"})"), std::string("[1] 2"), std::string("{\"a\":\"\xff\"}"),
+                                 std::string("{\"a\":\"tab\there\"}"), std::string("[01]")}) {
+    SCOPED_TRACE(text);
+    size_t expected_byte = 0;
+    try {
+      json accepted = json::parse(text);
+      FAIL() << "nlohmann accepted it";
+    } catch (const json::parse_error& e) {
+      expected_byte = e.byte;
+    }
+    json value;
+    try {
+      ParseJson(text, value);
+      ADD_FAILURE() << "accepted";
+    } catch (const json::parse_error& e) {
+      EXPECT_EQ(e.byte, expected_byte);
+    }
+  }
+}
+
+TEST(ParseJsonTest, ANumberBeyondADoubleIsOutOfRangeAsWithNlohmann) {
+  json value;
+  EXPECT_THROW(ParseJson("[1e999]", value), json::out_of_range);
+}
+
+TEST(ParseJsonTest, LargeBodiesParseTheSame) {
+  json body = {{"model", "m"}, {"messages", json::array()}};
+  std::string paragraph = "She looked up. \"You came back,\" she said.\n\tcaf\xc3\xa9 \xf0\x9f\x98\x80 ";
+  std::string content;
+  while (content.size() < 8192) content += paragraph;
+  for (size_t size = 0; size < (3u << 20); size += content.size()) {  // past the size a thread's parser keeps
+    body["messages"].push_back({{"role", "user"}, {"content", content}});
+  }
+  ExpectParsesLikeNlohmann(body.dump());
+}
+
+TEST(DumpJsonTest, WritesTheSameBytesAsNlohmann) {
+  json value = json::parse(R"({
+    "z": [1, -1, 0, 1.5, 1e300, -0.0, 18446744073709551615, true, false, null, {}, [], ""],
+    "a": {"nested": {"deeper": ["x", {"k": "v"}]}},
+    "esc": "quote \" backslash \\ \b\f\n\r\t \u0001 \u001f \u007f \u00e9 \ud83d\ude00",
+    "keys \" need escaping too\n": 1
+  })");
+  value["float"] = 0.1;
+  value["control"] = std::string("nul\0byte", 8);
+  EXPECT_EQ(DumpJson(value), NlohmannDump(value));
+}
+
+TEST(DumpJsonTest, InvalidUtf8IsReplacedAsNlohmannDoes) {
+  for (const std::string& bad : std::vector<std::string>{std::string("\xff"), std::string("ab\xc3"), std::string("\xed\xa0\x80"),
+                                std::string("\xe0\x80\x80"), std::string("\xf4\x90\x80\x80"), std::string("ok\xc0\xafok")}) {
+    json value = {{"content", bad}, {"other", "fine"}};
+    EXPECT_EQ(DumpJson(value), NlohmannDump(value));
+  }
+}
+
+}  // namespace
+}  // namespace switchboard::providers
