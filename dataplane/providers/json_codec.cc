@@ -5,6 +5,7 @@
 #include <array>
 #include <charconv>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 
 namespace switchboard::providers {
@@ -62,6 +63,23 @@ constexpr std::array<bool, 256> kPlain = [] {
   return plain;
 }();
 
+// True when none of the 8 bytes at `p` is '"', '\\', a control character or
+// beyond ASCII (the bit tricks of "Bit Twiddling Hacks": a byte is zero, or
+// less than n, where the subtraction borrows into its top bit).
+bool PlainWord(const unsigned char* p) {
+  constexpr uint64_t kOnes = 0x0101010101010101ull;
+  constexpr uint64_t kHighs = 0x8080808080808080ull;
+  uint64_t w;
+  std::memcpy(&w, p, sizeof w);
+  uint64_t quote = w ^ (kOnes * '"');
+  uint64_t backslash = w ^ (kOnes * '\\');
+  uint64_t special = ((w - kOnes * 0x20) & ~w)               // < 0x20 (or >= 0x80, caught below)
+                     | ((quote - kOnes) & ~quote)             // == '"'
+                     | ((backslash - kOnes) & ~backslash)     // == '\\'
+                     | w;                                     // >= 0x80
+  return (special & kHighs) == 0;
+}
+
 // The length of the valid UTF-8 sequence starting at s[0] (a byte >= 0x80), or
 // 0 when it is not one.
 size_t Utf8Sequence(const unsigned char* s, size_t n) {
@@ -92,6 +110,8 @@ bool WriteString(std::string_view text, std::string& out) {
   size_t i = 0;
   while (i < n) {
     size_t run = i;
+    // Eight bytes at a time while none needs a look, then byte by byte.
+    while (run + 8 <= n && PlainWord(s + run)) run += 8;
     while (run < n && kPlain[s[run]]) ++run;
     out.append(text.data() + i, run - i);
     i = run;

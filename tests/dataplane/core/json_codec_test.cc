@@ -101,6 +101,20 @@ TEST(DumpJsonTest, WritesTheSameBytesAsNlohmann) {
   EXPECT_EQ(DumpJson(value), NlohmannDump(value));
 }
 
+TEST(DumpJsonTest, EverySpecialCharacterAtEveryOffsetOfAWord) {
+  // The writer skips plain text eight bytes at a time: a character that needs
+  // escaping or checking must be found wherever it falls.
+  for (const std::string& special : std::vector<std::string>{"\"", "\\", "\n", std::string(1, '\0'), "\x1f", "\x7f",
+                                                             " ", "\xc3\xa9", "\xf0\x9f\x98\x80", "\xff"}) {
+    for (size_t at = 0; at < 24; ++at) {
+      std::string text(24, 'a');
+      text.insert(at, special);
+      json value = text;
+      EXPECT_EQ(DumpJson(value), NlohmannDump(value)) << "at " << at;
+    }
+  }
+}
+
 TEST(DumpJsonTest, InvalidUtf8IsReplacedAsNlohmannDoes) {
   for (const std::string& bad : std::vector<std::string>{std::string("\xff"), std::string("ab\xc3"), std::string("\xed\xa0\x80"),
                                 std::string("\xe0\x80\x80"), std::string("\xf4\x90\x80\x80"), std::string("ok\xc0\xafok")}) {
