@@ -14,7 +14,11 @@ constexpr size_t kMaxIdlePerOrigin = 64;
 // Servers commonly close idle keep-alive connections after 60 s or more; reusing
 // one close to that races the server's close, so give up on them earlier.
 constexpr std::chrono::seconds kMaxIdleAge{45};
-constexpr size_t kBodyBufferBytes = 16 * 1024;
+// The buffer answer bodies are read into starts small, as most reads of a
+// stream are one small event and thousands of streams may be held open, and
+// doubles whenever a read fills it (large non-streamed answers).
+constexpr size_t kBodyBufferFirstBytes = 2 * 1024;
+constexpr size_t kBodyBufferMaxBytes = 64 * 1024;
 
 bool IsIpAddress(const std::string& host) {
   beast::error_code ec;
@@ -256,7 +260,11 @@ net::awaitable<absl::StatusOr<std::string_view>> Call::ReadSome() {
     body_done_ = true;
     co_return std::string_view();
   }
-  if (body_buffer_.empty()) body_buffer_.resize(kBodyBufferBytes);
+  if (body_buffer_.empty()) {
+    body_buffer_.resize(kBodyBufferFirstBytes);
+  } else if (last_read_filled_buffer_ && body_buffer_.size() < kBodyBufferMaxBytes) {
+    body_buffer_.resize(body_buffer_.size() * 2);
+  }
   Connection& conn = *connection_;
   for (;;) {
     parser_->get().body().data = body_buffer_.data();
@@ -276,6 +284,7 @@ net::awaitable<absl::StatusOr<std::string_view>> Call::ReadSome() {
       co_return failed;
     }
     size_t got = body_buffer_.size() - parser_->get().body().size;
+    last_read_filled_buffer_ = got == body_buffer_.size();
     if (parser_->is_done()) body_done_ = true;
     if (got > 0 || body_done_) co_return std::string_view(body_buffer_.data(), got);
   }

@@ -109,6 +109,7 @@ class Call {
   std::unique_ptr<Connection> connection_;
   std::optional<http::response_parser<http::buffer_body>> parser_;
   std::vector<char> body_buffer_;
+  bool last_read_filled_buffer_ = false;
   bool cancelled_ = false;
   bool body_done_ = false;
   Failure failure_ = Failure::kNone;
