@@ -1,6 +1,7 @@
 -- wrk script: POSTs one chat completion request, SillyTavern-sized.
---   wrk ... -s chat.lua URL -- MODEL STREAM
--- MODEL: the "model" field; STREAM: "true" or "false" (the "stream" field).
+--   wrk ... -s chat.lua URL -- MODEL STREAM ["Name: value" ...]
+-- MODEL: the "model" field; STREAM: "true" or "false" (the "stream" field);
+-- any further arguments are extra request headers (run.sh's Portkey runs).
 -- No response() callback: it would make wrk hand every body to Lua and measure
 -- wrk instead of the server. Status codes are in wrk's "Non-2xx" line.
 
@@ -9,6 +10,11 @@ function init(args)
   local stream = args[2] or "false"
   if stream ~= "true" and stream ~= "false" then
     error("chat.lua: STREAM must be true or false, got " .. stream)
+  end
+  for i = 3, #args do
+    local name, value = args[i]:match("^([^:]+):%s*(.*)$")
+    if not name then error("chat.lua: a header must be 'Name: value', got " .. args[i]) end
+    wrk.headers[name] = value
   end
   wrk.method = "POST"
   wrk.headers["Content-Type"] = "application/json"

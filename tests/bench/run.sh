@@ -1,22 +1,42 @@
 #!/usr/bin/env bash
-# The first Switchboard benchmark: the same wrk load straight at a mock upstream
-# and through the data plane in front of it; prints requests/s and latency
-# percentiles of both, and their ratios. See tests/bench/README.md.
+# Switchboard's benchmark: each case straight at a mock upstream ("direct"),
+# through the data plane in front of it ("via switchboard") and, when npm can
+# install it, through Portkey's gateway; prints one table with the ratios and
+# the issue's targets. See tests/bench/README.md.
 #
 #   tests/bench/run.sh [BUILD_DIR]      (default: build)
 #
-# Needs BUILD_DIR/.../switchboard-dataplane and BUILD_DIR/.../mock_upstream
-# (cmake --build BUILD_DIR --target switchboard-dataplane mock_upstream) and wrk.
-# Loopback only. Takes about 70 s with the defaults.
+# Needs, under BUILD_DIR: switchboard-dataplane, switchboard-controlplane,
+# mock_upstream and loadgen
+#   (cmake --build BUILD_DIR --target switchboard-dataplane switchboard-controlplane mock_upstream loadgen)
+# and wrk. Loopback only. About 6 minutes with the defaults; BENCH_QUICK=1
+# shortens every case (about 1 minute, for checking the harness; its figures
+# are too short to mean much).
 #
-# Environment knobs (defaults in brackets):
-#   BENCH_DURATION [10s]       each loaded (-c BENCH_CONNECTIONS) run
-#   BENCH_SEQ_DURATION [5s]    each one-connection run
+# Cases (the numbers of the performance issue):
+#   1 closed loop, wrk -c64, non-streamed (and streamed)   2 one connection, sequential
+#   3 fixed arrival rate (loadgen rate)                     4 streams: time to first byte, total
+#   5 held streams (loadgen hold)                           6 request size, with and without processors
+#   7 config churn: SetWeights every 100 ms during case 1, on a managed data plane
+#
+# Environment knobs (defaults in brackets; BENCH_QUICK=1 defaults in braces):
+#   BENCH_DURATION [10s] {1s}         each wrk run of case 1 and 7
+#   BENCH_SEQ_DURATION [5s] {1s}      each one-connection wrk run (case 2)
+#   BENCH_WRK_WARMUP [1s] {0}         wrk warm-up before each run (0: none)
 #   BENCH_CONNECTIONS [64]
-#   BENCH_CHUNKS [20] BENCH_CHUNK_BYTES [16] BENCH_CHUNK_DELAY_MS [0]
-#                              shape of the mock's streamed answers
-#   BENCH_PIN [1]              1: wrk on CPU 0, mock + data plane on CPU 1 (see README)
-#   DATAPLANE_BIN, MOCK_BIN    explicit binaries instead of the ones in BUILD_DIR
+#   BENCH_RATES ["2000 5000"]         case 3 arrival rates; BENCH_RATE_DURATION [10] {1} seconds
+#   BENCH_RATE_CONNECTIONS [64]
+#   BENCH_STREAM_CONCURRENCY ["16 256"]  case 4; BENCH_STREAM_DURATION [4] {1} seconds
+#   BENCH_STREAM_DELAY_MS [20]        chunk spacing of case 4's "with delay" runs
+#   BENCH_CHUNKS [20] BENCH_CHUNK_BYTES [16]   shape of the mock's streamed answers
+#   BENCH_HOLD_STREAMS [10000] {1000} BENCH_HOLD_SECONDS [30] {4}   case 5
+#   BENCH_HOLD_DIRECT [1]             also hold the streams against the mock alone
+#   BENCH_SIZES ["4096 102400 1048576"] BENCH_SIZE_DURATION [3] {0.5} seconds   case 6
+#   BENCH_CHURN_INTERVAL_MS [100]     case 7
+#   BENCH_CASES ["1 2 3 4 5 6 7"]   which cases to run
+#   BENCH_PORTKEY [auto]              auto: run Portkey when npm can install it; 0: never
+#   BENCH_PIN [1]                     1: load generators on CPU 0, servers on CPU 1 (see README)
+#   DATAPLANE_BIN, CONTROLPLANE_BIN, MOCK_BIN, LOADGEN_BIN   explicit binaries
 set -euo pipefail
 
 readonly kReadyTimeoutSeconds=20
@@ -26,18 +46,37 @@ repo=$(cd "$here/../.." && pwd)
 build_dir=${1:-build}
 [[ "$build_dir" = /* ]] || build_dir="$repo/$build_dir"
 
-duration=${BENCH_DURATION:-10s}
-seq_duration=${BENCH_SEQ_DURATION:-5s}
+quick=${BENCH_QUICK:-0}
+q() { if [[ "$quick" == 1 ]]; then echo "$2"; else echo "$1"; fi; }  # q FULL QUICK
+duration=${BENCH_DURATION:-$(q 10s 1s)}
+seq_duration=${BENCH_SEQ_DURATION:-$(q 5s 1s)}
+wrk_warmup=${BENCH_WRK_WARMUP:-$(q 1s 0)}
+loadgen_warmup=$(q 1 0.3)  # seconds of loadgen rate/stream runs not recorded
 connections=${BENCH_CONNECTIONS:-64}
+rates=${BENCH_RATES:-"2000 5000"}
+rate_duration=${BENCH_RATE_DURATION:-$(q 10 1)}
+rate_connections=${BENCH_RATE_CONNECTIONS:-64}
+stream_concurrency=${BENCH_STREAM_CONCURRENCY:-"16 256"}
+stream_duration=${BENCH_STREAM_DURATION:-$(q 4 1)}
+stream_delay_ms=${BENCH_STREAM_DELAY_MS:-20}
 chunks=${BENCH_CHUNKS:-20}
 chunk_bytes=${BENCH_CHUNK_BYTES:-16}
-chunk_delay_ms=${BENCH_CHUNK_DELAY_MS:-0}
+hold_streams=${BENCH_HOLD_STREAMS:-$(q 10000 1000)}
+hold_seconds=${BENCH_HOLD_SECONDS:-$(q 30 4)}
+hold_direct=${BENCH_HOLD_DIRECT:-1}
+sizes=${BENCH_SIZES:-"4096 102400 1048576"}
+size_duration=${BENCH_SIZE_DURATION:-$(q 3 0.5)}
+churn_interval_ms=${BENCH_CHURN_INTERVAL_MS:-100}
+portkey_mode=${BENCH_PORTKEY:-auto}
+cases=${BENCH_CASES:-"1 2 3 4 5 6 7"}
+want() { [[ " $cases " == *" $1 "* ]]; }
 pin=${BENCH_PIN:-1}
 
 die() {
   echo "run.sh: $*" >&2
   exit 1
 }
+note() { echo "run.sh: $*" >&2; }
 
 find_binary() {  # NAME -> path of the executable NAME under build_dir
   find "$build_dir" -type f -name "$1" -perm -u+x -print -quit 2>/dev/null
@@ -46,50 +85,71 @@ find_binary() {  # NAME -> path of the executable NAME under build_dir
 command -v wrk >/dev/null || die "wrk not found (apt-get install wrk; scripts/setup does)"
 [[ -d "$build_dir" ]] || die "no build directory $build_dir"
 dataplane_bin=${DATAPLANE_BIN:-$(find_binary switchboard-dataplane)}
+controlplane_bin=${CONTROLPLANE_BIN:-$(find_binary switchboard-controlplane)}
 mock_bin=${MOCK_BIN:-$(find_binary mock_upstream)}
-[[ -x "$dataplane_bin" ]] ||
-  die "switchboard-dataplane not found in $build_dir (cmake --build $build_dir --target switchboard-dataplane)"
-[[ -x "$mock_bin" ]] || die "mock_upstream not found in $build_dir (cmake --build $build_dir --target mock_upstream)"
+loadgen_bin=${LOADGEN_BIN:-$(find_binary loadgen)}
+for pair in "switchboard-dataplane:$dataplane_bin" "switchboard-controlplane:$controlplane_bin" \
+  "mock_upstream:$mock_bin" "loadgen:$loadgen_bin"; do
+  [[ -x "${pair#*:}" ]] || die "${pair%%:*} not found in $build_dir (cmake --build $build_dir --target ${pair%%:*})"
+done
+
+# File descriptors: case 5 holds N connections in loadgen and in the mock, and
+# 2N in the data plane (client and upstream). The hard limit can only be raised
+# with CAP_SYS_RESOURCE; where it is lower than 2N + 200, fewer streams are held
+# (and the report says so).
+hold_requested=$hold_streams
+ulimit -Hn 65536 2>/dev/null || true
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+fd_limit=$(ulimit -n)
+hold_note=""
+if [[ "$fd_limit" != unlimited ]] && ((2 * hold_streams + 200 > fd_limit)); then
+  hold_streams=$(((fd_limit - 200) / 2))
+  hold_note="only $hold_streams of $hold_requested streams: the fd hard limit is $fd_limit (the data plane needs 2 per stream)"
+  note "case 5: $hold_note"
+fi
 
 # CPU placement. The machine this was written on has 2 cores for the load
 # generator, the mock and the router; see README.md, "Fairness".
 wrk_threads=2
-pin_wrk=()
+pin_load=()
 pin_servers=()
 if [[ "$pin" == 1 ]] && command -v taskset >/dev/null && (($(nproc) >= 2)); then
-  pin_wrk=(taskset -c 0)
+  pin_load=(taskset -c 0)
   pin_servers=(taskset -c 1)
   wrk_threads=1  # one core: a second wrk thread only adds switches
-  placement="wrk on CPU 0; mock and data plane share CPU 1"
+  placement="wrk/loadgen/control plane on CPU 0; mocks, data plane and Portkey share CPU 1"
 else
-  placement="unpinned ($(nproc) CPUs shared by wrk, mock and data plane)"
+  placement="unpinned ($(nproc) CPUs shared by everything)"
 fi
 
 workdir=$(mktemp -d "${TMPDIR:-/tmp}/switchboard-bench.XXXXXX")
 pids=()
+stop_pid() {  # PID: TERM, up to 3 s, then KILL
+  local pid=$1
+  kill -TERM "$pid" 2>/dev/null || return 0
+  for _ in $(seq 30); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
 cleanup() {
   local pid
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do
-    for _ in $(seq 30); do
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 0.1
-    done
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  done
+  for pid in "${pids[@]}"; do stop_pid "$pid"; done
   rm -rf "$workdir"
 }
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# wait_ready PID LOG NAME: waits for the {"msg":"ready","api":"HOST:PORT"} line
-# in LOG and prints HOST:PORT.
+# wait_ready PID LOG NAME [FIELD]: waits for the {"msg":"ready",...} line in LOG
+# and prints its FIELD (default "api"), a HOST:PORT.
 wait_ready() {
-  local pid=$1 log=$2 name=$3 api=
+  local pid=$1 log=$2 name=$3 field=${4:-api} value=
   local deadline=$((SECONDS + kReadyTimeoutSeconds))
-  while [[ -z "$api" ]]; do
+  while [[ -z "$value" ]]; do
     if ! kill -0 "$pid" 2>/dev/null; then
       echo "run.sh: $name exited before it was ready; its stderr:" >&2
       tail -n 20 "$log" >&2
@@ -100,86 +160,106 @@ wait_ready() {
       tail -n 20 "$log" >&2
       return 1
     fi
-    api=$(grep -m1 '"msg":"ready"' "$log" 2>/dev/null | sed -n 's/.*"api":"\([^"]*\)".*/\1/p' || true)
-    [[ -n "$api" ]] || sleep 0.05
+    value=$(grep -m1 '"msg":"ready"' "$log" 2>/dev/null | sed -n "s/.*\"$field\":\"\\([^\"]*\\)\".*/\\1/p" || true)
+    [[ -n "$value" ]] || sleep 0.05
   done
-  echo "$api"
+  echo "$value"
 }
 
-# post HOST:PORT PATH BODY: one request with Connection: close over bash's
-# /dev/tcp (no curl needed); prints the raw response.
+# post HOST:PORT PATH BODY [HEADER...]: one request with Connection: close over
+# bash's /dev/tcp (no curl needed); prints the raw response.
 post() {
-  local host=${1%:*} port=${1##*:}
-  exec 3<>"/dev/tcp/$host/$port"
-  printf 'POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nAuthorization: Bearer sk-bench\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s' \
-    "$2" "$1" "${#3}" "$3" >&3
+  local host=${1%:*} port=${1##*:} path=$2 body=$3 extra="" header
+  shift 3
+  for header in "$@"; do extra+="$header"$'\r\n'; done
+  exec 3<>"/dev/tcp/$host/$port" || return 1
+  printf 'POST %s HTTP/1.1\r\nHost: %s:%s\r\nContent-Type: application/json\r\nAuthorization: Bearer sk-bench\r\n%sContent-Length: %d\r\nConnection: close\r\n\r\n%s' \
+    "$path" "$host" "$port" "$extra" "${#body}" "$body" >&3
   timeout 10 cat <&3 || true
   exec 3<&-
 }
 
-# --- start the mock upstream and the data plane ------------------------------
+# get HOST:PORT PATH: a GET, same way.
+get() {
+  local host=${1%:*} port=${1##*:}
+  exec 3<>"/dev/tcp/$host/$port" || return 1
+  printf 'GET %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n' "$2" "$1" >&3
+  timeout 10 cat <&3 || true
+  exec 3<&-
+}
 
-"${pin_servers[@]}" "$mock_bin" --port 0 --threads 1 --chunks "$chunks" --chunk-bytes "$chunk_bytes" \
-  --chunk-delay-ms "$chunk_delay_ms" 2>"$workdir/mock.log" &
-pids+=($!)
-mock_api=$(wait_ready "${pids[-1]}" "$workdir/mock.log" mock_upstream)
-
-cat >"$workdir/config.yaml" <<YAML
-keyProviders:
-  bench-key:
-    type: literal
-    key: sk-bench-upstream
-    modelTargets: [".*"]
-modelProviders:
-  bench:
-    type: genericoai
-    url: http://$mock_api/v1/chat/completions
-    modelName: mock-model
-YAML
-
-# Pinned to one core, a second I/O thread would only add switches (the mock has
-# one thread too). Only passed when this data plane has the option.
-dataplane_args=(--config "$workdir/config.yaml" --listen 127.0.0.1:0 --admin-listen 127.0.0.1:0)
-dataplane_threads="default"
-if ((${#pin_servers[@]} > 0)) && "$dataplane_bin" --help 2>&1 | grep -q -- '--threads'; then
-  dataplane_args+=(--threads 1)
-  dataplane_threads=1
-fi
-"${pin_servers[@]}" "$dataplane_bin" "${dataplane_args[@]}" 2>"$workdir/dataplane.log" &
-pids+=($!)
-router_api=$(wait_ready "${pids[-1]}" "$workdir/dataplane.log" switchboard-dataplane)
-
-# --- sanity: both answer, streamed and not -----------------------------------
-
-check_target() {  # NAME HOST:PORT MODEL
-  local response
-  response=$(post "$2" /v1/chat/completions "{\"model\":\"$3\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"stream\":false}")
+# answers NAME HOST:PORT MODEL [HEADER...]: 0 when a non-streamed request gets
+# 200 and a chat.completion, and a streamed one 200 and data: [DONE].
+answers() {
+  local name=$1 api=$2 model=$3 response
+  shift 3
+  response=$(post "$api" /v1/chat/completions \
+    "{\"model\":\"$model\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"stream\":false}" "$@" 2>/dev/null) || return 1
   if [[ "$response" != "HTTP/1.1 200"* || "$response" != *'"chat.completion"'* ]]; then
-    echo "run.sh: $1 did not answer a non-streamed request with 200 and a chat.completion:" >&2
-    echo "$response" | head -c 2000 >&2
-    echo >&2
-    tail -n 20 "$workdir/dataplane.log" >&2
-    exit 1
+    echo "$name: non-streamed answer: $(echo "$response" | head -c 600)" >"$workdir/last-check"
+    return 1
   fi
-  response=$(post "$2" /v1/chat/completions "{\"model\":\"$3\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"stream\":true}")
+  response=$(post "$api" /v1/chat/completions \
+    "{\"model\":\"$model\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"stream\":true}" "$@" 2>/dev/null) || return 1
   if [[ "$response" != "HTTP/1.1 200"* || "$response" != *'data: [DONE]'* ]]; then
-    echo "run.sh: $1 did not answer a streamed request with 200 and data: [DONE]:" >&2
-    echo "$response" | head -c 2000 >&2
+    echo "$name: streamed answer: $(echo "$response" | head -c 600)" >"$workdir/last-check"
+    return 1
+  fi
+}
+
+check_target() {  # NAME HOST:PORT MODEL [HEADER...]: answers, or stop the run
+  if ! answers "$@"; then
+    echo "run.sh: $1 did not answer as expected:" >&2
+    cat "$workdir/last-check" >&2 2>/dev/null || true
     echo >&2
-    tail -n 20 "$workdir/dataplane.log" >&2
+    tail -n 20 "$workdir/dataplane.log" >&2 2>/dev/null || true
     exit 1
   fi
 }
-check_target mock_upstream "$mock_api" mock-model
-check_target switchboard "$router_api" bench
 
-# --- load ---------------------------------------------------------------------
+# start_mock NAME CHUNKS DELAY_MS: starts a mock upstream; sets mock_api_NAME
+# (HOST:PORT) and mock_pid_NAME.
+start_mock() {
+  local api
+  "${pin_servers[@]}" "$mock_bin" --port 0 --threads 1 --chunks "$2" --chunk-bytes "$chunk_bytes" \
+    --chunk-delay-ms "$3" 2>"$workdir/mock-$1.log" &
+  pids+=($!)
+  api=$(wait_ready "${pids[-1]}" "$workdir/mock-$1.log" "mock_upstream ($1)") || exit 1
+  printf -v "mock_api_$1" '%s' "$api"
+  printf -v "mock_pid_$1" '%s' "${pids[-1]}"
+}
 
-# run_wrk OUT THREADS CONNECTIONS DURATION HOST:PORT MODEL STREAM
+# --- results ------------------------------------------------------------------
+
+# A missing figure is "?": arithmetic on it is an awk syntax error, so a
+# target computed from it reads n/a instead of a wrong number.
+# kv FILE KEY: the value of KEY=... in FILE's key=value line, or "?".
+kv() {
+  local value
+  value=$(sed -n "s/.*\\b$2=\\([^ ]*\\).*/\\1/p" "$1" 2>/dev/null | head -n1)
+  echo "${value:-?}"
+}
+
+rows=()  # "case|metric|unit|direct|via|portkey"; unit: rps ms count MiB pct
+row() { rows+=("$1|$2|$3|${4:--}|${5:--}|${6:--}"); }
+# verdict EXPR: "met" when the awk expression holds, "NOT met" when not, "n/a"
+# when it cannot be computed (a missing figure).
+verdict() {
+  local status=0
+  awk "BEGIN { exit !($1) }" 2>/dev/null || status=$?
+  case $status in 0) echo "met" ;; 1) echo "NOT met" ;; *) echo "n/a" ;; esac
+}
+calc() { awk "BEGIN { printf \"%.3f\", $1 }" 2>/dev/null || echo "?"; }  # calc EXPR
+
+# --- wrk ----------------------------------------------------------------------
+
+# run_wrk OUT THREADS CONNECTIONS DURATION HOST:PORT MODEL STREAM [HEADER...]
 run_wrk() {
-  "${pin_wrk[@]}" wrk -t"$2" -c"$3" -d"$4" --timeout 10s --latency -s "$here/chat.lua" \
-    "http://$5/v1/chat/completions" -- "$6" "$7" >"$1" 2>&1 ||
-    { cat "$1" >&2; die "wrk failed"; }
+  local out=$1 threads=$2 conns=$3 dur=$4 api=$5 model=$6 stream=$7
+  shift 7
+  timeout 120 "${pin_load[@]}" wrk -t"$threads" -c"$conns" -d"$dur" --timeout 10s --latency -s "$here/chat.lua" \
+    "http://$api/v1/chat/completions" -- "$model" "$stream" "$@" >"$out" 2>&1 ||
+    { note "wrk failed against $api:"; cat "$out" >&2; }
 }
 
 # parse_wrk FILE: prints "rps p50_ms p90_ms p99_ms errors".
@@ -200,64 +280,486 @@ parse_wrk() {
     /Socket errors:/ {
       for (i = 3; i <= NF; i++) { v = $i; gsub(/,/, "", v); if (v ~ /^[0-9]+$/) errors += v }
     }
-    END { printf "%s %s %s %s %d\n", rps, p50, p90, p99, errors }
+    END { if (rps == "") print "? ? ? ? ?"; else printf "%s %s %s %s %d\n", rps, p50, p90, p99, errors }
   ' "$1"
 }
 
-results=()  # "case|rps p50 p90 p99 errors (direct)|... (via switchboard)"
-
-# bench_case NAME THREADS CONNECTIONS DURATION STREAM
-bench_case() {
-  local name=$1 threads=$2 conns=$3 dur=$4 stream=$5 direct via
-  echo "running: $name (${dur} each) ..." >&2
-  # A short warm-up each, so that connection pools and caches are filled.
-  run_wrk "$workdir/warm" "$threads" "$conns" 1s "$mock_api" mock-model "$stream"
-  run_wrk "$workdir/direct" "$threads" "$conns" "$dur" "$mock_api" mock-model "$stream"
-  run_wrk "$workdir/warm" "$threads" "$conns" 1s "$router_api" bench "$stream"
-  run_wrk "$workdir/via" "$threads" "$conns" "$dur" "$router_api" bench "$stream"
-  direct=$(parse_wrk "$workdir/direct")
-  via=$(parse_wrk "$workdir/via")
-  results+=("$name|$direct|$via")
+# wrk_measure NAME THREADS CONNS DURATION API MODEL STREAM [HEADER...]: a
+# warm-up (BENCH_WRK_WARMUP), then the run; prints parse_wrk's figures.
+wrk_measure() {
+  local name=$1
+  shift
+  [[ "$wrk_warmup" != 0 ]] && run_wrk "$workdir/wrk-warm" "$1" "$2" "$wrk_warmup" "$4" "$5" "$6" "${@:7}"
+  run_wrk "$workdir/wrk-$name" "$@"
+  parse_wrk "$workdir/wrk-$name"
 }
 
-bench_case "non-streamed, ${connections} conns" "$wrk_threads" "$connections" "$duration" false
-bench_case "streamed, ${connections} conns" "$wrk_threads" "$connections" "$duration" true
-bench_case "non-streamed, 1 conn (sequential)" 1 1 "$seq_duration" false
-bench_case "streamed, 1 conn (sequential)" 1 1 "$seq_duration" true
-
-# --- report -------------------------------------------------------------------
-
-echo
-echo "Switchboard benchmark — $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) CPUs, $placement"
-echo "data plane: $dataplane_threads I/O thread(s); mock: 1 thread; streamed answers: $chunks chunks x $chunk_bytes B, ${chunk_delay_ms} ms apart"
-echo "ratio: via / direct (req/s below 1 = fewer requests; latency above 1 = slower)"
-echo
-printf '%-36s %-8s %12s %16s %8s\n' case metric direct "via switchboard" ratio
-printf '%-36s %-8s %12s %16s %8s\n' "" "" "" "" "" | tr ' ' '-'
-warn=0
-for row in "${results[@]}"; do
-  IFS='|' read -r name direct via <<<"$row"
-  read -r d_rps d_p50 d_p90 d_p99 d_err <<<"$direct"
-  read -r v_rps v_p50 v_p90 v_p99 v_err <<<"$via"
-  awk -v name="$name" \
-      -v d="$d_rps $d_p50 $d_p90 $d_p99" -v v="$v_rps $v_p50 $v_p90 $v_p99" '
-    BEGIN {
-      split(d, dv, " "); split(v, vv, " ")
-      split("req/s p50 p90 p99", metric, " ")
-      for (i = 1; i <= 4; i++) {
-        ratio = dv[i] > 0 ? sprintf("%.2f", vv[i] / dv[i]) : "-"
-        if (i == 1) { ds = sprintf("%.0f", dv[i]); vs = sprintf("%.0f", vv[i]) }
-        else        { ds = sprintf("%.3f ms", dv[i]); vs = sprintf("%.3f ms", vv[i]) }
-        printf "%-36s %-8s %12s %16s %8s\n", (i == 1 ? name : ""), metric[i], ds, vs, ratio
-      }
-    }'
-  if ((d_err > 0 || v_err > 0)); then
-    echo "  !! errors (non-2xx or socket): direct $d_err, via switchboard $v_err"
-    warn=1
+# wrk_case KEY LABEL THREADS CONNS DURATION STREAM: direct, via, portkey; adds
+# rows and sets wrk_KEY to "direct|via|portkey", each "rps p50 p99 errors".
+wrk_case() {
+  local case=$1 label=$2 threads=$3 conns=$4 dur=$5 stream=$6 d v p=
+  note "case $label (${dur} each) ..."
+  d=$(wrk_measure "$case-direct" "$threads" "$conns" "$dur" "$mock_api_fast" mock-model "$stream")
+  v=$(wrk_measure "$case-via" "$threads" "$conns" "$dur" "$router_api" bench "$stream")
+  if [[ -n "$portkey_api" ]]; then
+    p=$(wrk_measure "$case-portkey" "$threads" "$conns" "$dur" "$portkey_api" mock-model "$stream" "${portkey_headers[@]}")
   fi
+  local dr dp50 dp99 de vr vp50 vp99 ve pr pp50 pp99 pe
+  read -r dr dp50 _ dp99 de <<<"$d"
+  read -r vr vp50 _ vp99 ve <<<"$v"
+  read -r pr pp50 _ pp99 pe <<<"${p:-"- - - - -"}"
+  row "$label" "req/s" rps "$dr" "$vr" "$pr"
+  row "" "p50" ms "$dp50" "$vp50" "$pp50"
+  row "" "p99" ms "$dp99" "$vp99" "$pp99"
+  row "" "errors" count "$de" "$ve" "$pe"
+  printf -v "wrk_$case" '%s' "$dr $dp50 $dp99 $de|$vr $vp50 $vp99 $ve|$pr $pp50 $pp99 $pe"
+}
+
+# --- loadgen ------------------------------------------------------------------
+
+# loadgen OUT LIMIT_SECONDS MODE ARGS...: runs loadgen on the load CPU; its
+# key=value line goes to OUT, its stderr to OUT.err.
+loadgen() {
+  local out=$1 limit=$2
+  shift 2
+  timeout "$limit" "${pin_load[@]}" "$loadgen_bin" "$@" >"$out" 2>"$out.err" ||
+    { note "loadgen $1 failed (exit $?):"; tail -n 5 "$out.err" >&2; }
+  [[ -s "$out.err" ]] && sed 's/^/  /' "$out.err" | head -n 5 >&2
+  return 0
+}
+
+# --- process sampling (case 5) --------------------------------------------------
+
+cpu_ticks() { sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | awk '{ print $12 + $13 }'; }
+rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null; }
+clk_tck=$(getconf CLK_TCK)
+
+# sample_while PID WATCHED_PID OUT: until PID ends, samples WATCHED_PID's RSS
+# every 0.25 s; writes "peak_rss_mib cpu_pct".
+sample_while() {
+  local pid=$1 watched=$2 out=$3 peak=0 rss t0 c0 c1
+  t0=$(date +%s.%N)
+  c0=$(cpu_ticks "$watched")
+  while kill -0 "$pid" 2>/dev/null; do
+    rss=$(rss_kib "$watched")
+    [[ -n "$rss" ]] && ((rss > peak)) && peak=$rss
+    sleep 0.25
+  done
+  c1=$(cpu_ticks "$watched")
+  awk -v peak="$peak" -v c0="${c0:-0}" -v c1="${c1:-0}" -v t0="$t0" -v t1="$(date +%s.%N)" -v hz="$clk_tck" \
+    'BEGIN { printf "%.1f %.1f\n", peak / 1024, (c1 - c0) / hz / (t1 - t0) * 100 }' >"$out"
+}
+
+# --- start: mocks, data plane, Portkey ----------------------------------------
+
+mock_api_fast="" mock_api_delay="" mock_api_hold="" mock_pid_hold=""  # set by start_mock
+start_mock fast "$chunks" 0
+start_mock delay "$chunks" "$stream_delay_ms"
+start_mock hold "$((hold_seconds + 1))" 1000  # a stream lasts hold_seconds
+
+cat >"$workdir/config.yaml" <<YAML
+keyProviders:
+  bench-key:
+    type: literal
+    key: sk-bench-upstream
+    modelTargets: [".*"]
+server:
+  maxConcurrentRequests: $((hold_streams + 1000))
+modelProviders:
+  bench:
+    type: genericoai
+    url: http://$mock_api_fast/v1/chat/completions
+    modelName: mock-model
+  bench-delay:
+    type: genericoai
+    url: http://$mock_api_delay/v1/chat/completions
+    modelName: mock-model
+  bench-hold:
+    type: genericoai
+    url: http://$mock_api_hold/v1/chat/completions
+    modelName: mock-model
+  bench-chain:
+    type: genericoai
+    url: http://$mock_api_fast/v1/chat/completions
+    modelName: mock-model
+    processorChain: roleplay
+processorChains:
+  # What a roleplay front end typically runs: system prompts as user turns,
+  # forced samplers, and find/replace over every message.
+  roleplay:
+    - type: nosys
+    - type: overridesamplers
+      temperature: 0.7
+      minP: 0.05
+      repetitionPenalty: 1.1
+      topP: unset
+    - type: regex
+      pattern: '\bcolour\b'
+      flags: gi
+      replacement: color
+    - type: regex
+      pattern: '\*([^*]{1,200})\*'
+      flags: g
+      replacement: '_\$1_'
+YAML
+
+# Pinned to one core, a second I/O thread would only add switches (the mock has
+# one thread too). Only passed when this data plane has the option.
+dataplane_threads="default"
+threads_args=()
+if ((${#pin_servers[@]} > 0)) && "$dataplane_bin" --help 2>&1 | grep -q -- '--threads'; then
+  threads_args=(--threads 1)
+  dataplane_threads=1
+fi
+"${pin_servers[@]}" "$dataplane_bin" --config "$workdir/config.yaml" --listen 127.0.0.1:0 \
+  --admin-listen 127.0.0.1:0 "${threads_args[@]}" 2>"$workdir/dataplane.log" &
+pids+=($!)
+dataplane_pid=${pids[-1]}
+router_api=$(wait_ready "$dataplane_pid" "$workdir/dataplane.log" switchboard-dataplane)
+
+check_target "mock_upstream" "$mock_api_fast" mock-model
+check_target "switchboard" "$router_api" bench
+check_target "switchboard (delayed mock)" "$router_api" bench-delay
+check_target "switchboard (processor chain)" "$router_api" bench-chain
+
+# Portkey: @portkey-ai/gateway from npm (tests/bench/portkey/package.json pins
+# it, and @hono/node-server 1.13.5 through overrides), pointed at the mock as an
+# OpenAI-compatible provider with a custom host.
+portkey_api=""
+portkey_status="skipped (BENCH_PORTKEY=0)"
+portkey_headers=("x-portkey-provider: openai" "x-portkey-custom-host: http://$mock_api_fast/v1")
+start_portkey() {
+  local dir=$here/portkey entry
+  entry=$dir/node_modules/@portkey-ai/gateway/build/start-server.js
+  command -v node >/dev/null || { portkey_status="skipped (no node)"; return; }
+  if [[ ! -f "$entry" ]]; then
+    command -v npm >/dev/null || { portkey_status="skipped (no npm)"; return; }
+    note "installing Portkey's gateway (npm ci in tests/bench/portkey) ..."
+    if ! (cd "$dir" && timeout 300 npm ci --no-audit --no-fund --ignore-scripts >"$workdir/npm.log" 2>&1); then
+      portkey_status="skipped (npm ci failed: $(tail -n 1 "$workdir/npm.log"))"
+      return
+    fi
+  fi
+  local port
+  port=$(awk 'BEGIN { srand(); print 20000 + int(rand() * 20000) }')
+  (cd "$workdir" && exec "${pin_servers[@]}" node "$entry" --port="$port" --headless) >"$workdir/portkey.log" 2>&1 &
+  pids+=($!)
+  local deadline=$((SECONDS + 30))
+  while ((SECONDS < deadline)); do
+    if answers portkey "127.0.0.1:$port" mock-model "${portkey_headers[@]}"; then
+      portkey_api="127.0.0.1:$port"
+      portkey_status="@portkey-ai/gateway $(sed -n 's/.*"version": *"\([^"]*\)".*/\1/p' \
+        "$dir/node_modules/@portkey-ai/gateway/package.json" | head -n1) on node $(node --version)"
+      return
+    fi
+    kill -0 "${pids[-1]}" 2>/dev/null || break
+    sleep 0.5
+  done
+  portkey_status="skipped (did not answer: $(head -c 300 "$workdir/last-check" 2>/dev/null; tail -n 2 "$workdir/portkey.log" | tr '\n' ' '))"
+  stop_pid "${pids[-1]}"
+}
+[[ "$portkey_mode" != 0 ]] && start_portkey
+note "portkey: $portkey_status"
+
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+
+# --- case 1 and 2: wrk ------------------------------------------------------------
+
+if want 1; then
+  wrk_case 1 "1 closed loop, -c$connections" "$wrk_threads" "$connections" "$duration" false
+  wrk_case 1s "1 same, streamed" "$wrk_threads" "$connections" "$duration" true
+fi
+if want 2; then
+  wrk_case 2 "2 one connection, sequential" 1 1 "$seq_duration" false
+  wrk_case 2s "2 same, streamed (whole stream)" 1 1 "$seq_duration" true
+fi
+
+# --- case 3: fixed arrival rate -----------------------------------------------------
+
+want 3 || rates=""
+for rate in $rates; do
+  note "case 3: $rate req/s for ${rate_duration} s each ..."
+  limit=$(awk -v d="$rate_duration" 'BEGIN { print int(d + 40) }')
+  loadgen "$workdir/rate-$rate-direct" "$limit" rate --target "$mock_api_fast" --rate "$rate" \
+    --connections "$rate_connections" --duration "$rate_duration" --warmup "$loadgen_warmup"
+  loadgen "$workdir/rate-$rate-via" "$limit" rate --target "$router_api" --model bench --rate "$rate" \
+    --connections "$rate_connections" --duration "$rate_duration" --warmup "$loadgen_warmup"
+  d=$workdir/rate-$rate-direct v=$workdir/rate-$rate-via
+  row "3 fixed rate $rate/s" "achieved" rps "$(kv "$d" achieved_rps)" "$(kv "$v" achieved_rps)"
+  row "" "p50" ms "$(kv "$d" p50_ms)" "$(kv "$v" p50_ms)"
+  row "" "p99" ms "$(kv "$d" p99_ms)" "$(kv "$v" p99_ms)"
+  row "" "p99.9" ms "$(kv "$d" p999_ms)" "$(kv "$v" p999_ms)"
+  row "" "errors" count "$(kv "$d" errors)" "$(kv "$v" errors)"
 done
-if ((warn)); then
+
+# --- case 4: streams ------------------------------------------------------------------
+
+want 4 || stream_concurrency=""
+pk() { if [[ -n "$portkey_api" ]]; then kv "$@"; else echo -; fi; }  # kv, or "-" without Portkey
+for delay in 0 "$stream_delay_ms"; do
+  for c in $stream_concurrency; do
+    if [[ "$delay" == 0 ]]; then mock=$mock_api_fast model=bench; else mock=$mock_api_delay model=bench-delay; fi
+    label="4 streams c=$c, ${delay} ms apart"
+    note "case 4: $c concurrent streams, chunks ${delay} ms apart, ${stream_duration} s each ..."
+    limit=$(awk -v d="$stream_duration" 'BEGIN { print int(d + 45) }')
+    base=$workdir/stream-$c-$delay
+    loadgen "$base-direct" "$limit" stream --target "$mock" --concurrency "$c" --duration "$stream_duration" --warmup "$loadgen_warmup"
+    loadgen "$base-via" "$limit" stream --target "$router_api" --model "$model" --concurrency "$c" \
+      --duration "$stream_duration" --warmup "$loadgen_warmup"
+    : >"$base-portkey"
+    if [[ -n "$portkey_api" ]]; then
+      ph=("x-portkey-provider: openai" "x-portkey-custom-host: http://$mock/v1")
+      loadgen "$base-portkey" "$limit" stream --target "$portkey_api" --concurrency "$c" \
+        --duration "$stream_duration" --warmup "$loadgen_warmup" --header "${ph[0]}" --header "${ph[1]}"
+    fi
+    row "$label" "ttfb p50" ms "$(kv "$base-direct" ttfb_p50_ms)" "$(kv "$base-via" ttfb_p50_ms)" "$(pk "$base-portkey" ttfb_p50_ms)"
+    row "" "ttfb p99" ms "$(kv "$base-direct" ttfb_p99_ms)" "$(kv "$base-via" ttfb_p99_ms)" "$(pk "$base-portkey" ttfb_p99_ms)"
+    row "" "total p50" ms "$(kv "$base-direct" total_p50_ms)" "$(kv "$base-via" total_p50_ms)" "$(pk "$base-portkey" total_p50_ms)"
+    row "" "total p99" ms "$(kv "$base-direct" total_p99_ms)" "$(kv "$base-via" total_p99_ms)" "$(pk "$base-portkey" total_p99_ms)"
+    row "" "streams/s" rps "$(kv "$base-direct" streams_per_s)" "$(kv "$base-via" streams_per_s)" "$(pk "$base-portkey" streams_per_s)"
+    row "" "errors" count "$(kv "$base-direct" errors)" "$(kv "$base-via" errors)" "$(pk "$base-portkey" errors)"
+  done
+done
+
+# --- case 5: held streams -------------------------------------------------------------
+
+# hold_run NAME TARGET MODEL WATCHED_PID: loadgen hold in the background while
+# the watched process is sampled.
+connect_rate=2000
+hold_limit=$((hold_seconds + hold_streams / connect_rate + 40))
+hold_run() {
+  local name=$1 api=$2 model=$3 watched=$4
+  note "case 5: $hold_streams streams held ${hold_seconds} s ($name) ..."
+  timeout "$hold_limit" "${pin_load[@]}" "$loadgen_bin" hold --target "$api" --model "$model" \
+    --streams "$hold_streams" --connect-rate "$connect_rate" --max-seconds "$((hold_limit - 5))" \
+    >"$workdir/hold-$name" 2>"$workdir/hold-$name.err" &
+  local lg=$!
+  sample_while "$lg" "$watched" "$workdir/hold-$name.proc"
+  wait "$lg" || note "loadgen hold ($name) failed: $(tail -n 3 "$workdir/hold-$name.err")"
+  [[ -s "$workdir/hold-$name.err" ]] && sed 's/^/  /' "$workdir/hold-$name.err" | head -n 5 >&2
+  return 0
+}
+if want 5; then
+idle_rss=$(awk -v k="$(rss_kib "$dataplane_pid")" 'BEGIN { printf "%.1f", k / 1024 }')
+: >"$workdir/hold-direct" && : >"$workdir/hold-direct.proc"
+[[ "$hold_direct" == 1 ]] && hold_run direct "$mock_api_hold" mock-model "$mock_pid_hold"
+hold_run via "$router_api" bench-hold "$dataplane_pid"
+hd() { if [[ "$hold_direct" == 1 ]]; then kv "$@"; else echo -; fi; }  # kv, or "-" when not run
+read -r d_rss d_cpu <"$workdir/hold-direct.proc" || true
+read -r v_rss v_cpu <"$workdir/hold-via.proc" || true
+row "5 held streams x$hold_streams" "open at once" count "$(hd "$workdir/hold-direct" peak_open)" "$(kv "$workdir/hold-via" peak_open)"
+row "" "completed" count "$(hd "$workdir/hold-direct" completed)" "$(kv "$workdir/hold-via" completed)"
+row "" "errors" count "$(hd "$workdir/hold-direct" errors)" "$(kv "$workdir/hold-via" errors)"
+row "" "ttfb p99" ms "$(hd "$workdir/hold-direct" ttfb_p99_ms)" "$(kv "$workdir/hold-via" ttfb_p99_ms)"
+row "" "peak RSS" MiB "${d_rss:-}" "${v_rss:-}"
+row "" "CPU" pct "${d_cpu:-}" "${v_cpu:-}"
+fi
+
+# --- case 6: request size -----------------------------------------------------------
+
+want 6 || sizes=""
+for size in $sizes; do
+  note "case 6: ${size}-byte conversations, ${size_duration} s each ..."
+  limit=$(awk -v d="$size_duration" 'BEGIN { print int(3 * d + 60) }')
+  base=$workdir/size-$size
+  loadgen "$base-direct" "$limit" size --target "$mock_api_fast" --bytes "$size" --duration "$size_duration"
+  loadgen "$base-via" "$limit" size --target "$router_api" --model bench --bytes "$size" --duration "$size_duration"
+  loadgen "$base-chain" "$limit" size --target "$router_api" --model bench-chain --bytes "$size" --duration "$size_duration"
+  label="6 size $(awk -v b="$size" 'BEGIN { if (b >= 1048576) printf "%g MiB", b / 1048576; else printf "%g KiB", b / 1024 }')"
+  row "$label" "p50" ms "$(kv "$base-direct" p50_ms)" "$(kv "$base-via" p50_ms)"
+  row "" "p99" ms "$(kv "$base-direct" p99_ms)" "$(kv "$base-via" p99_ms)"
+  row "" "req/s" rps "$(kv "$base-direct" rps)" "$(kv "$base-via" rps)"
+  row "$label + chain" "p50" ms "$(kv "$base-direct" p50_ms)" "$(kv "$base-chain" p50_ms)"
+  row "" "p99" ms "$(kv "$base-direct" p99_ms)" "$(kv "$base-chain" p99_ms)"
+  row "" "req/s" rps "$(kv "$base-direct" rps)" "$(kv "$base-chain" rps)"
+  row "" "errors" count "$(kv "$base-direct" errors)" "$(kv "$base-via" errors)/$(kv "$base-chain" errors)"
+done
+
+# --- case 7: config churn on a managed data plane ------------------------------------
+
+churn_line="not run"
+if want 7; then
+note "case 7: control plane + managed data plane; wrk without and with SetWeights every ${churn_interval_ms} ms ..."
+cat >"$workdir/cluster.yaml" <<YAML
+keyProviders:
+  bench-key:
+    type: literal
+    key: sk-bench-upstream
+    modelTargets: [".*"]
+modelProviders:
+  churn-a:
+    type: genericoai
+    url: http://$mock_api_fast/v1/chat/completions
+    modelName: mock-model
+  churn-b:
+    type: genericoai
+    url: http://$mock_api_fast/v1/chat/completions
+    modelName: mock-model
+  churn:
+    type: random
+    modelWeights:
+      churn-a: 1
+      churn-b: 1
+YAML
+# The control plane sits with the load generators: in production it runs on
+# another machine, and its own work (validate, fsync, push) is not the router's.
+"${pin_load[@]}" "$controlplane_bin" --config "$workdir/cluster.yaml" --state-dir "$workdir/cp-state" \
+  --listen 127.0.0.1:0 --metrics-listen 127.0.0.1:0 2>"$workdir/controlplane.log" &
+pids+=($!)
+cp_grpc=$(wait_ready "${pids[-1]}" "$workdir/controlplane.log" switchboard-controlplane grpc)
+"${pin_servers[@]}" "$dataplane_bin" --control-plane "$cp_grpc" --node-id bench-managed --listen 127.0.0.1:0 \
+  --admin-listen 127.0.0.1:0 "${threads_args[@]}" 2>"$workdir/managed.log" &
+pids+=($!)
+managed_api=$(wait_ready "${pids[-1]}" "$workdir/managed.log" "switchboard-dataplane (managed)")
+managed_admin=$(wait_ready "${pids[-1]}" "$workdir/managed.log" "switchboard-dataplane (managed)" admin)
+deadline=$((SECONDS + kReadyTimeoutSeconds))
+until answers "managed data plane" "$managed_api" churn; do
+  ((SECONDS < deadline)) || { cat "$workdir/last-check" >&2; tail -n 20 "$workdir/managed.log" >&2; die "the managed data plane got no config"; }
+  sleep 0.2
+done
+base7=$(wrk_measure 7-base "$wrk_threads" "$connections" "$duration" "$managed_api" churn false)
+churn_seconds=$(awk -v d="${duration%s}" 'BEGIN { print d + 2 }')
+timeout "$((${churn_seconds%.*} + 30))" "${pin_load[@]}" "$loadgen_bin" churn --control-plane "$cp_grpc" --name churn \
+  --members churn-a,churn-b --interval-ms "$churn_interval_ms" --duration "$churn_seconds" \
+  >"$workdir/churn" 2>"$workdir/churn.err" &
+churn_pid=$!
+with7=$(wrk_measure 7-churn "$wrk_threads" "$connections" "$duration" "$managed_api" churn false)
+wait "$churn_pid" || note "loadgen churn failed: $(tail -n 3 "$workdir/churn.err")"
+sleep 1
+applied=$(get "$managed_admin" /metrics | awk '/^switchboard_config_version/ { print $2 }' | head -n1)
+read -r b_rps b_p50 _ b_p99 b_err <<<"$base7"
+read -r c_rps c_p50 _ c_p99 c_err <<<"$with7"
+row "7 churn (managed dp, -c$connections)" "req/s" rps "$b_rps" "$c_rps"
+row "  direct = no churn" "p50" ms "$b_p50" "$c_p50"
+row "  via = SetWeights/${churn_interval_ms}ms" "p99" ms "$b_p99" "$c_p99"
+row "" "errors" count "$b_err" "$c_err"
+churn_line="changes $(kv "$workdir/churn" changes), failed $(kv "$workdir/churn" errors), SetWeights p50 $(kv "$workdir/churn" rpc_p50_ms) ms p99 $(kv "$workdir/churn" rpc_p99_ms) ms; data plane serves version ${applied:-?} of $(kv "$workdir/churn" final_version)"
+fi
+
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+
+# --- report -----------------------------------------------------------------------
+
+echo
+echo "Switchboard benchmark — $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) CPUs ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -n1)), $placement"
+echo "load average before: $load_before; after: $load_after$([[ "$quick" == 1 ]] && echo "; BENCH_QUICK=1")"
+echo "data plane: $dataplane_threads I/O thread(s); mocks: 1 thread each; streamed answers: $chunks chunks x $chunk_bytes B"
+echo "portkey: $portkey_status"
+echo "ratio = switchboard / direct; added = switchboard - direct (latency rows); portkey column: through Portkey"
+echo
+fmt='%-36s %-10s %12s %12s %7s %10s %12s\n'
+printf "$fmt" case metric direct switchboard ratio added portkey
+printf "$fmt" "" "" "" "" "" "" "" | tr ' ' '-'
+for r in "${rows[@]}"; do
+  IFS='|' read -r name metric unit d v p <<<"$r"
+  awk -v fmt="$fmt" -v name="$name" -v metric="$metric" -v unit="$unit" -v d="$d" -v v="$v" -v p="$p" '
+    function numeric(x) { return x ~ /^-?[0-9]+(\.[0-9]*)?$/ }
+    function show(x) {
+      if (x == "") return "-"
+      if (!numeric(x)) return x
+      if (unit == "ms") return sprintf("%.3f", x)
+      if (unit == "rps") return sprintf("%.0f", x)
+      if (unit == "pct") return sprintf("%.0f%%", x)
+      if (unit == "MiB") return sprintf("%.1f MiB", x)
+      return sprintf("%d", x)
+    }
+    BEGIN {
+      have = numeric(d) && numeric(v)
+      ratio = (have && unit != "count" && d + 0 > 0) ? sprintf("%.2f", v / d) : "-"
+      added = (have && unit == "ms") ? sprintf("%+.3f", v - d) : "-"
+      printf fmt, name, metric, show(d), show(v), ratio, added, show(p)
+    }'
+done
+echo
+if want 5; then
+  echo "case 5: data plane RSS before the streams $idle_rss MiB; direct = the mock's own RSS and CPU"
+  [[ -n "$hold_note" ]] && echo "case 5: $hold_note"
+fi
+echo "case 7: $churn_line"
+
+# --- targets --------------------------------------------------------------------------
+
+w1=${wrk_1:-"? ? ? ?|? ? ? ?|? ? ? ?"}
+IFS='|' read -r w1d w1v w1p <<<"$w1"
+read -r d1_rps _ _ _ <<<"$w1d"
+read -r v1_rps _ v1_p99 _ <<<"$w1v"
+read -r p1_rps _ _ _ <<<"$w1p"
+IFS='|' read -r w2d w2v _ <<<"${wrk_2:-"? ? ? ?|? ? ? ?|"}"
+read -r _ d2_p50 d2_p99 _ <<<"$w2d"
+read -r _ v2_p50 v2_p99 _ <<<"$w2v"
+tgt() { printf '  %-62s %-34s %s\n' "$1" "$2" "$3"; }
+echo
+echo "Targets (issue 10):"
+if want 1; then
+f=$(calc "${v1_rps:-0} / (${d1_rps:-0} + 1e-9)")
+tgt "1: switchboard >= 0.5 x direct req/s" "$f" "$(verdict "$f >= 0.5")"
+if [[ -n "$portkey_api" && "${p1_rps:--}" != - ]]; then
+  f=$(calc "${v1_rps:-0} / (${p1_rps} + 1e-9)")
+  tgt "1: switchboard >= 20 x Portkey req/s" "$f" "$(verdict "$f >= 20")"
+else
+  tgt "1: switchboard >= 20 x Portkey req/s" "-" "n/a (portkey $portkey_status)"
+fi
+fi
+if want 2; then
+f=$(calc "($v2_p50 - $d2_p50) * 1000")
+tgt "2: added p50 <= 50 us" "$f us" "$(verdict "$f <= 50")"
+f=$(calc "($v2_p99 - $d2_p99) * 1000")
+tgt "2: added p99 <= 250 us" "$f us" "$(verdict "$f <= 250")"
+fi
+if want 3; then
+r5k=$workdir/rate-5000-via
+if [[ -s "$r5k" ]]; then
+  f=$(kv "$r5k" p99_ms) e=$(kv "$r5k" errors)
+  tgt "3: at 5k req/s p99 <= 1 ms, no errors" "p99 $f ms, $e errors" "$(verdict "$f <= 1 && $e == 0")"
+else
+  tgt "3: at 5k req/s p99 <= 1 ms, no errors" "-" "n/a (5000 not in BENCH_RATES)"
+fi
+fi
+if want 4; then
+for delay in 0 "$stream_delay_ms"; do
+  for c in $stream_concurrency; do
+    base=$workdir/stream-$c-$delay
+    f=$(calc "($(kv "$base-via" ttfb_p50_ms) - $(kv "$base-direct" ttfb_p50_ms)) * 1000")
+    tgt "4: added ttfb p50 <= 100 us (c=$c, ${delay} ms apart)" "$f us" "$(verdict "$f <= 100")"
+  done
+done
+c1=${stream_concurrency%% *}
+base=$workdir/stream-$c1-$stream_delay_ms
+f=$(calc "$(kv "$base-via" total_p50_ms) - $(kv "$base-direct" total_p50_ms)")
+tgt "4: chunks relayed as they come (c=$c1, ${stream_delay_ms} ms apart)" "added total p50 $f ms" \
+  "$(verdict "$f < $stream_delay_ms / 2")"
+fi
+if want 5; then
+he=$(kv "$workdir/hold-via" errors) ho=$(kv "$workdir/hold-via" peak_open)
+v=$(verdict "$ho >= 10000 && $he == 0")
+[[ -n "$hold_note" && "$(verdict "$ho == $hold_streams && $he == 0")" == met ]] &&
+  v="NOT met: fd limit; $hold_streams held with no error"
+tgt "5: 10,000 streams held, no errors" "$ho open at once, $he errors" "$v"
+tgt "5: data plane RSS <= 300 MiB" "${v_rss:-?} MiB" "$(verdict "${v_rss:-?} <= 300")"
+fi
+if want 6; then
+big=${sizes##* } mid=$(echo "$sizes" | awk '{ print (NF >= 2 ? $(NF - 1) : $NF) }')
+for kind in via chain; do
+  added_big=$(calc "$(kv "$workdir/size-$big-$kind" p50_ms) - $(kv "$workdir/size-$big-direct" p50_ms)")
+  added_mid=$(calc "$(kv "$workdir/size-$mid-$kind" p50_ms) - $(kv "$workdir/size-$mid-direct" p50_ms)")
+  label=$([[ $kind == via ]] && echo "no chain" || echo "with chain")
+  tgt "6: $big B adds <= 5 ms ($label)" "$added_big ms" "$(verdict "$added_big <= 5")"
+  per_big=$(calc "$added_big / $big * 1048576")
+  per_mid=$(calc "$added_mid / $mid * 1048576")
+  tgt "6: linear in size ($label; added ms/MiB, $mid B vs $big B)" "$per_mid vs $per_big" \
+    "$(verdict "$per_big <= 1.5 * $per_mid || $added_big <= 1")"
+done
+fi
+if want 7; then
+c_p99=${c_p99:-?} b_p99=${b_p99:-?}
+f=$(calc "$c_p99 / ($b_p99 + 1e-9)")
+tgt "7: p99 with churn within 10% of without" "$f x ($c_p99 vs $b_p99 ms)" "$(verdict "$f <= 1.10")"
+f=$(calc "$c_p99 / ($v1_p99 + 1e-9)")
+tgt "7: (for reference) churn p99 / case 1 p99" "$f x (${c_p99:-?} vs ${v1_p99:-?} ms)" ""
+fi
+
+if grep -q '"level":"error"' "$workdir/dataplane.log" 2>/dev/null; then
   echo
-  echo "Some requests failed; the figures above count them as requests. Data plane log tail:"
-  tail -n 5 "$workdir/dataplane.log"
+  echo "The data plane logged errors; the last ones:"
+  grep '"level":"error"' "$workdir/dataplane.log" | tail -n 5
 fi
