@@ -11,7 +11,7 @@ std::string NormalizePath(std::string_view target) {
     out.push_back(c);
   }
   if (out.size() > 1 && out.back() == '/') out.pop_back();
-  if (out.empty()) out = "/";
+  if (out.empty()) out.push_back('/');  // (not out = "/": GCC 12 -O3 warns falsely, -Wrestrict)
   return out;
 }
 
@@ -30,6 +30,17 @@ Route MatchRoute(std::string_view path, std::string* model_id) {
 Route MatchProfileRoute(std::string_view rest, std::string* model_id) {
   if (rest.empty()) return Route::kChat;
   return MatchRoute(rest, model_id);
+}
+
+std::string_view PresentedClientKey(std::string_view authorization, std::string_view x_api_key) {
+  constexpr std::string_view kBearer = "bearer ";
+  if (authorization.size() <= kBearer.size()) return x_api_key;
+  for (size_t i = 0; i < kBearer.size(); ++i) {
+    char c = authorization[i];
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    if (c != kBearer[i]) return x_api_key;
+  }
+  return authorization.substr(kBearer.size());
 }
 
 }  // namespace switchboard::server

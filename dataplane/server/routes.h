@@ -31,4 +31,8 @@ Route MatchRoute(std::string_view path, std::string* model_id);
 // `rest` is what follows the profile's prefix (ClientSettings::Match).
 Route MatchProfileRoute(std::string_view rest, std::string* model_id);
 
+// The client key a request presents: the token of `Authorization: Bearer
+// <key>` (the scheme in any case), else the `X-API-Key` header's value.
+std::string_view PresentedClientKey(std::string_view authorization, std::string_view x_api_key);
+
 }  // namespace switchboard::server

@@ -213,11 +213,7 @@ net::awaitable<void> Dispatch(RequestContext& ctx) {
     co_return;
   }
   if (!client.client_keys.empty()) {
-    std::string_view presented = req["x-api-key"];
-    std::string_view authorization = req[http::field::authorization];
-    if (authorization.size() > 7 && beast::iequals(authorization.substr(0, 7), "Bearer ")) {
-      presented = authorization.substr(7);
-    }
+    std::string_view presented = PresentedClientKey(req[http::field::authorization], req["x-api-key"]);
     const routing::ClientKey* key = client.Authenticate(presented);
     if (key == nullptr) {
       Headers headers;

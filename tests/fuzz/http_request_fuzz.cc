@@ -144,11 +144,7 @@ void Dispatch(const http::request<http::string_body>& req, Rng& rng) {
     res.prepare_payload();
     return CheckResponseHeaders(res);
   }
-  std::string_view presented = req["x-api-key"];
-  std::string_view authorization = req[http::field::authorization];
-  if (authorization.size() > 7 && beast::iequals(authorization.substr(0, 7), "Bearer ")) {
-    presented = authorization.substr(7);
-  }
+  std::string_view presented = switchboard::server::PresentedClientKey(req[http::field::authorization], req["x-api-key"]);
   const routing::ClientKey* key = client.Authenticate(presented);
   if (key == nullptr) {
     return SendError(providers::MakeError(401, "invalid_request_error", "invalid_api_key", "Incorrect API key provided."));
