@@ -39,7 +39,9 @@ TEST(Trivial, ChunksConcatenateToOutputAndEndWithStop) {
     EXPECT_EQ(c["id"], "chatcmpl-1");
     const auto& choice = c["choices"][0];
     if (choice["delta"].contains("content")) text += choice["delta"]["content"].get<std::string>();
-    if (i + 1 < chunks.size()) EXPECT_TRUE(choice["finish_reason"].is_null());
+    if (i + 1 < chunks.size()) {
+      EXPECT_TRUE(choice["finish_reason"].is_null());
+    }
   }
   EXPECT_EQ(text, Make().output);
   EXPECT_EQ(json::parse(chunks.back())["choices"][0]["finish_reason"], "stop");
