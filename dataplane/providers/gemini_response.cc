@@ -5,13 +5,13 @@
 #include <utility>
 
 #include "dataplane/providers/gemini.h"
+#include "dataplane/providers/json_codec.h"
 
 namespace switchboard::providers {
 namespace {
 
 using nlohmann::json;
 
-std::string Dump(const json& value) { return value.dump(-1, ' ', false, json::error_handler_t::replace); }
 
 // A count the upstream sent, or -1 when absent. A negative count is as good as
 // none, and counts are capped far above any real one, so that sums of them
@@ -122,7 +122,7 @@ class GeminiTranslator : public ResponseTranslator {
                 {"model", info_.requested_model},
                 {"choices", std::move(out_choices)}};
     if (usage_.known()) out["usage"] = UsageJson();
-    return Dump(out);
+    return DumpJson(out);
   }
 
   void TranslateEvent(std::string_view data, std::vector<std::string>& out) override {
@@ -163,7 +163,7 @@ class GeminiTranslator : public ResponseTranslator {
       if (candidate.reasoning.empty() && candidate.content.empty() && finish.is_null()) continue;
       started_[candidate.index] = true;
       json choice = {{"index", candidate.index}, {"delta", std::move(delta)}, {"finish_reason", std::move(finish)}};
-      out.push_back(Dump(Chunk(json::array({std::move(choice)}))));
+      out.push_back(DumpJson(Chunk(json::array({std::move(choice)}))));
     }
   }
 
@@ -172,7 +172,7 @@ class GeminiTranslator : public ResponseTranslator {
     if (failed_ || !info_.include_usage || !usage_.known()) return;
     json chunk = Chunk(json::array());
     chunk["usage"] = UsageJson();
-    out.push_back(Dump(chunk));
+    out.push_back(DumpJson(chunk));
   }
 
   ClientError TranslateError(int status, std::string_view body) const override {

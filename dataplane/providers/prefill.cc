@@ -1,5 +1,7 @@
 #include "dataplane/providers/prefill.h"
 
+#include "dataplane/providers/json_codec.h"
+
 namespace switchboard::providers {
 namespace {
 
@@ -40,7 +42,7 @@ class PrefillStrippingTranslator : public ResponseTranslator {
       kept += matcher.Finish();
       content = std::move(kept);
     }
-    return parsed.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    return DumpJson(parsed);
   }
 
   void TranslateEvent(std::string_view data, std::vector<std::string>& out) override {
@@ -63,7 +65,7 @@ class PrefillStrippingTranslator : public ResponseTranslator {
       chunk["choices"] = nlohmann::json::array(
           {{{"index", index}, {"delta", {{"content", held}}}, {"finish_reason", nullptr}}});
       chunk.erase("usage");
-      out.push_back(chunk.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+      out.push_back(DumpJson(chunk));
     }
   }
 
@@ -129,7 +131,7 @@ class PrefillStrippingTranslator : public ResponseTranslator {
       }
     }
     last_chunk_ = chunk;
-    if (changed) payload = chunk.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    if (changed) payload = DumpJson(chunk);
   }
 
   std::unique_ptr<ResponseTranslator> inner_;
