@@ -3,8 +3,13 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <charconv>
 #include <chrono>
+#include <cmath>
+#include <cstdio>
 #include <ctime>
+
+#include "common/json_write.h"
 
 namespace switchboard::log {
 namespace {
@@ -21,16 +26,27 @@ const char* LevelName(Level level) {
   return "info";
 }
 
-std::string Timestamp() {
+// Appends "2026-11-22T03:57:01.123Z". The date and time up to the second are
+// formatted once a second per thread.
+void AppendTimestamp(std::string& out) {
+  thread_local time_t cached_secs = -1;
+  thread_local char cached[32];
+  thread_local size_t cached_len = 0;
   auto now = std::chrono::system_clock::now();
   auto secs = std::chrono::system_clock::to_time_t(now);
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms));
-  return buf;
+  if (secs != cached_secs) {
+    std::tm tm{};
+    gmtime_r(&secs, &tm);
+    int n = std::snprintf(cached, sizeof cached, "%04d-%02d-%02dT%02d:%02d:%02d.", tm.tm_year + 1900, tm.tm_mon + 1,
+                          tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    cached_len = n > 0 ? static_cast<size_t>(n) : 0;
+    cached_secs = secs;
+  }
+  out.append(cached, cached_len);
+  char frac[4] = {static_cast<char>('0' + ms / 100), static_cast<char>('0' + ms / 10 % 10),
+                  static_cast<char>('0' + ms % 10), 'Z'};
+  out.append(frac, 4);
 }
 
 }  // namespace
@@ -38,23 +54,104 @@ std::string Timestamp() {
 void SetMinLevel(Level level) { g_min_level.store(static_cast<int>(level)); }
 bool Enabled(Level level) { return static_cast<int>(level) >= g_min_level.load(std::memory_order_relaxed); }
 
-void Write(Level level, std::string_view msg, const nlohmann::json& fields) {
-  if (!Enabled(level)) return;
-  nlohmann::json line = nlohmann::json::object();
-  line["ts"] = Timestamp();
-  line["level"] = LevelName(level);
-  line["msg"] = msg;
-  if (fields.is_object()) {
-    for (auto it = fields.begin(); it != fields.end(); ++it) line[it.key()] = it.value();
+Line::Line(Level level, std::string_view msg) : enabled_(Enabled(level)) {
+  if (!enabled_) return;
+  text_.reserve(256);
+  text_ += "{\"ts\":\"";
+  AppendTimestamp(text_);
+  text_ += "\",\"level\":\"";
+  text_ += LevelName(level);
+  text_ += "\",\"msg\":";
+  AppendJsonStringReplacing(msg, text_);
+}
+
+void Line::Key(std::string_view key) {
+  text_.push_back(',');
+  AppendJsonStringReplacing(key, text_);
+  text_.push_back(':');
+}
+
+Line& Line::Add(std::string_view key, std::string_view value) {
+  if (!enabled_) return *this;
+  Key(key);
+  AppendJsonStringReplacing(value, text_);
+  return *this;
+}
+
+Line& Line::Add(std::string_view key, bool value) {
+  if (!enabled_) return *this;
+  Key(key);
+  text_ += value ? "true" : "false";
+  return *this;
+}
+
+Line& Line::Add(std::string_view key, double value) {
+  if (!enabled_) return *this;
+  Key(key);
+  char buffer[64];
+  auto [end, ec] = std::isfinite(value)
+                       ? std::to_chars(buffer, buffer + sizeof buffer, value, std::chars_format::fixed, 3)
+                       : std::to_chars_result{buffer, std::errc::value_too_large};
+  if (ec != std::errc()) {
+    text_ += "null";  // JSON has no NaN or infinity (and no number this long is useful)
+  } else {
+    text_.append(buffer, end);
   }
-  std::string text = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  text += '\n';
+  return *this;
+}
+
+Line& Line::AddInteger(std::string_view key, int64_t value) {
+  if (!enabled_) return *this;
+  Key(key);
+  char buffer[24];
+  auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, value);
+  text_.append(buffer, end);
+  return *this;
+}
+
+Line& Line::AddUnsigned(std::string_view key, uint64_t value) {
+  if (!enabled_) return *this;
+  Key(key);
+  char buffer[24];
+  auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, value);
+  text_.append(buffer, end);
+  return *this;
+}
+
+Line& Line::Add(std::string_view key, const nlohmann::json& value) {
+  if (!enabled_) return *this;
+  Key(key);
+  if (value.is_string()) {
+    AppendJsonStringReplacing(value.get_ref<const std::string&>(), text_);
+  } else {
+    text_ += DumpJson(value);
+  }
+  return *this;
+}
+
+void Line::Write() {
+  if (!enabled_) return;
+  enabled_ = false;
+  text_ += "}\n";
   size_t off = 0;
-  while (off < text.size()) {
-    ssize_t n = ::write(STDERR_FILENO, text.data() + off, text.size() - off);
+  while (off < text_.size()) {
+    ssize_t n = ::write(STDERR_FILENO, text_.data() + off, text_.size() - off);
     if (n <= 0) break;
     off += static_cast<size_t>(n);
   }
+}
+
+void Write(Level level, std::string_view msg, const nlohmann::json& fields) {
+  Line line(level, msg);
+  if (!line.enabled()) return;
+  if (fields.is_object()) {
+    for (auto it = fields.begin(); it != fields.end(); ++it) {
+      // A field named like one of the line's own keeps the line's meaning.
+      if (it.key() == "ts" || it.key() == "level" || it.key() == "msg") continue;
+      line.Add(it.key(), it.value());
+    }
+  }
+  line.Write();
 }
 
 }  // namespace switchboard::log

@@ -2,10 +2,6 @@
 
 #include <simdjson.h>
 
-#include <array>
-#include <charconv>
-#include <cstdint>
-#include <cstring>
 #include <optional>
 
 namespace switchboard::providers {
@@ -55,173 +51,68 @@ json Convert(simdjson::dom::element element) {
   return nullptr;
 }
 
-// Characters a JSON string can carry as they are: not '"', '\\', a control
-// character, or a byte of a multi-byte UTF-8 sequence (those are checked).
-constexpr std::array<bool, 256> kPlain = [] {
-  std::array<bool, 256> plain{};
-  for (int c = 0x20; c < 0x80; ++c) plain[c] = c != '"' && c != '\\';
-  return plain;
-}();
-
-// True when none of the 8 bytes at `p` is '"', '\\', a control character or
-// beyond ASCII (the bit tricks of "Bit Twiddling Hacks": a byte is zero, or
-// less than n, where the subtraction borrows into its top bit).
-bool PlainWord(const unsigned char* p) {
-  constexpr uint64_t kOnes = 0x0101010101010101ull;
-  constexpr uint64_t kHighs = 0x8080808080808080ull;
-  uint64_t w;
-  std::memcpy(&w, p, sizeof w);
-  uint64_t quote = w ^ (kOnes * '"');
-  uint64_t backslash = w ^ (kOnes * '\\');
-  uint64_t special = ((w - kOnes * 0x20) & ~w)               // < 0x20 (or >= 0x80, caught below)
-                     | ((quote - kOnes) & ~quote)             // == '"'
-                     | ((backslash - kOnes) & ~backslash)     // == '\\'
-                     | w;                                     // >= 0x80
-  return (special & kHighs) == 0;
+// A parser keeps buffers sized for the largest document it has seen (about
+// 15 bytes per byte of JSON): each thread keeps one for the usual sizes,
+// rarer larger documents get their own (`own`), freed after.
+simdjson::dom::parser& ParserFor(size_t size, std::optional<simdjson::dom::parser>& own) {
+  constexpr size_t kKeptParserBytes = 2 << 20;
+  thread_local simdjson::dom::parser kept;
+  if (size > kKeptParserBytes) return own.emplace();
+  return kept;
 }
 
-// The length of the valid UTF-8 sequence starting at s[0] (a byte >= 0x80), or
-// 0 when it is not one.
-size_t Utf8Sequence(const unsigned char* s, size_t n) {
-  unsigned char c = s[0];
-  auto cont = [&](size_t i) { return i < n && (s[i] & 0xC0) == 0x80; };
-  if (c >= 0xC2 && c <= 0xDF) return cont(1) ? 2 : 0;
-  if (c >= 0xE0 && c <= 0xEF) {
-    if (!cont(1) || !cont(2)) return 0;
-    if (c == 0xE0 && s[1] < 0xA0) return 0;  // overlong
-    if (c == 0xED && s[1] > 0x9F) return 0;  // surrogate
-    return 3;
-  }
-  if (c >= 0xF0 && c <= 0xF4) {
-    if (!cont(1) || !cont(2) || !cont(3)) return 0;
-    if (c == 0xF0 && s[1] < 0x90) return 0;  // overlong
-    if (c == 0xF4 && s[1] > 0x8F) return 0;  // beyond U+10FFFF
-    return 4;
-  }
-  return 0;
-}
-
-// Appends `text` as a JSON string; false when it is not valid UTF-8.
-bool WriteString(std::string_view text, std::string& out) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  const auto* s = reinterpret_cast<const unsigned char*>(text.data());
-  size_t n = text.size();
-  out.push_back('"');
-  size_t i = 0;
-  while (i < n) {
-    size_t run = i;
-    // Eight bytes at a time while none needs a look, then byte by byte.
-    while (run + 8 <= n && PlainWord(s + run)) run += 8;
-    while (run < n && kPlain[s[run]]) ++run;
-    out.append(text.data() + i, run - i);
-    i = run;
-    if (i == n) break;
-    unsigned char c = s[i];
-    if (c >= 0x80) {
-      size_t len = Utf8Sequence(s + i, n - i);
-      if (len == 0) return false;
-      out.append(text.data() + i, len);
-      i += len;
-      continue;
-    }
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default: {
-        char escape[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 0xF]};
-        out.append(escape, 6);
-      }
-    }
-    ++i;
-  }
-  out.push_back('"');
-  return true;
-}
-
-template <typename Int>
-void WriteInteger(Int value, std::string& out) {
-  char buffer[24];
-  auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, value);
-  out.append(buffer, end);
-}
-
-// Appends `value`; false when a string in it is not valid UTF-8.
-bool Write(const json& value, std::string& out) {
-  switch (value.type()) {
-    case json::value_t::object: {
-      out.push_back('{');
-      bool first = true;
-      for (const auto& [key, item] : value.get_ref<const json::object_t&>()) {
-        if (!first) out.push_back(',');
-        first = false;
-        if (!WriteString(key, out)) return false;
-        out.push_back(':');
-        if (!Write(item, out)) return false;
-      }
-      out.push_back('}');
-      return true;
-    }
-    case json::value_t::array: {
-      out.push_back('[');
-      bool first = true;
-      for (const auto& item : value.get_ref<const json::array_t&>()) {
-        if (!first) out.push_back(',');
-        first = false;
-        if (!Write(item, out)) return false;
-      }
-      out.push_back(']');
-      return true;
-    }
-    case json::value_t::string:
-      return WriteString(value.get_ref<const std::string&>(), out);
-    case json::value_t::number_integer:
-      WriteInteger(value.get<int64_t>(), out);
-      return true;
-    case json::value_t::number_unsigned:
-      WriteInteger(value.get<uint64_t>(), out);
-      return true;
-    case json::value_t::boolean:
-      out += value.get<bool>() ? "true" : "false";
-      return true;
-    case json::value_t::null:
-      out += "null";
-      return true;
-    default:
-      // Floats (nlohmann's shortest round-trip form), binary, discarded:
-      // rare and small, written by nlohmann itself.
-      out += value.dump(-1, ' ', false, json::error_handler_t::replace);
-      return true;
+// As nlohmann's get<int64_t> of an integer: unsigned values beyond int64 wrap.
+bool ReadInteger(simdjson::dom::element element, int64_t& out) {
+  switch (element.type()) {
+    case simdjson::dom::element_type::INT64: out = int64_t(element); return true;
+    case simdjson::dom::element_type::UINT64: out = static_cast<int64_t>(uint64_t(element)); return true;
+    default: return false;
   }
 }
 
 }  // namespace
 
-void ParseJson(std::string_view text, json& out) {
-  // A parser keeps buffers sized for the largest document it has seen (about
-  // 15 bytes per byte of JSON): each thread keeps one for the usual sizes,
-  // rarer larger bodies get their own, freed after.
-  constexpr size_t kKeptParserBytes = 2 << 20;
-  thread_local simdjson::dom::parser kept;
+bool ScanOpenAiAnswer(std::string_view text, Usage& usage, AnswerScan& scan) {
   std::optional<simdjson::dom::parser> own;
-  simdjson::dom::parser* parser = &kept;
-  if (text.size() > kKeptParserBytes) parser = &own.emplace();
   simdjson::dom::element root;
-  if (parser->parse(text.data(), text.size(), true).get(root) == simdjson::SUCCESS) {
+  if (ParserFor(text.size(), own).parse(text.data(), text.size(), true).get(root) != simdjson::SUCCESS) return false;
+  scan = AnswerScan();
+  if (!root.is_object()) return true;
+  scan.object = true;
+  // A repeated key counts with its last value, as in nlohmann's tree.
+  // (A default element refers to no document: only read those that were set.)
+  simdjson::dom::element usage_value, choices_value;
+  bool has_choices = false;
+  for (simdjson::dom::key_value_pair field : simdjson::dom::object(root)) {
+    if (field.key == "usage") {
+      scan.has_usage = true;
+      usage_value = field.value;
+    } else if (field.key == "choices") {
+      has_choices = true;
+      choices_value = field.value;
+    }
+  }
+  if (has_choices && choices_value.is_array()) scan.empty_choices = simdjson::dom::array(choices_value).size() == 0;
+  if (scan.has_usage && usage_value.is_object()) {
+    int64_t prompt = usage.prompt_tokens, completion = usage.completion_tokens, total = usage.total_tokens;
+    for (simdjson::dom::key_value_pair field : simdjson::dom::object(usage_value)) {
+      if (field.key == "prompt_tokens") ReadInteger(field.value, prompt);
+      else if (field.key == "completion_tokens") ReadInteger(field.value, completion);
+      else if (field.key == "total_tokens") ReadInteger(field.value, total);
+    }
+    usage = {prompt, completion, total};
+  }
+  return true;
+}
+
+void ParseJson(std::string_view text, json& out) {
+  std::optional<simdjson::dom::parser> own;
+  simdjson::dom::element root;
+  if (ParserFor(text.size(), own).parse(text.data(), text.size(), true).get(root) == simdjson::SUCCESS) {
     out = Convert(root);
     return;
   }
   out = json::parse(text);
-}
-
-std::string DumpJson(const json& value) {
-  std::string out;
-  if (Write(value, out)) return out;
-  return value.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 }  // namespace switchboard::providers

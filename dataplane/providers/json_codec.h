@@ -8,9 +8,8 @@
 //   the nlohmann tree from it, each string copied once. Whatever simdjson
 //   refuses or cannot represent the same way (integers beyond 64 bits, nesting
 //   deeper than 1024) is left to nlohmann's parser, which decides and reports.
-// - DumpJson writes what nlohmann's dump(-1, ' ', false, replace) writes,
-//   copying runs of plain characters whole; a string that is not valid UTF-8
-//   falls back to nlohmann's dump, which replaces the bad bytes.
+// - DumpJson (common/json_write.h) writes what nlohmann's dump(-1, ' ',
+//   false, replace) writes.
 // Both are pure and thread-safe (ParseJson keeps one simdjson parser per
 // thread).
 
@@ -19,14 +18,29 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/json_write.h"
+#include "dataplane/providers/provider.h"
+
 namespace switchboard::providers {
 
 // Parses `text` into `out`. Throws nlohmann::json::parse_error exactly where
 // nlohmann::json::parse(text) would.
 void ParseJson(std::string_view text, nlohmann::json& out);
 
-// nlohmann's compact serialization of `value`, the same bytes as
-// value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).
-std::string DumpJson(const nlohmann::json& value);
+using ::switchboard::DumpJson;
+
+// What the OpenAI-compatible translator needs from an upstream answer (a
+// whole body or one streamed chunk), read without building a tree.
+struct AnswerScan {
+  bool object = false;         // the value is an object
+  bool has_usage = false;      // ... with a "usage" member
+  bool empty_choices = false;  // ... and "choices": [] (a usage-only chunk)
+};
+
+// Validates `text` with simdjson and fills `scan`, and `usage` from its
+// "usage" object as ReadOpenAiUsage does. False when simdjson refuses the
+// text: the caller then asks nlohmann, which also accepts what simdjson
+// cannot represent (integers beyond 64 bits) and has the last word.
+bool ScanOpenAiAnswer(std::string_view text, Usage& usage, AnswerScan& scan);
 
 }  // namespace switchboard::providers

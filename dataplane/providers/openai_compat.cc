@@ -18,9 +18,11 @@ class OpenAiCompatTranslator : public ResponseTranslator {
   explicit OpenAiCompatTranslator(bool client_wants_usage) : client_wants_usage_(client_wants_usage) {}
 
   absl::StatusOr<std::string> TranslateBody(std::string body) override {
-    // Only parse when there is a usage object to read; otherwise just check
-    // that the client gets JSON (a broken upstream must not reach the client
-    // as a 200).
+    // The answer goes to the client as it came; it is read for its usage and
+    // checked to be JSON (a broken upstream must not reach the client as a
+    // 200). The fast scan decides almost always; nlohmann has the last word.
+    AnswerScan scan;
+    if (ScanOpenAiAnswer(body, usage_, scan)) return body;
     if (body.find("\"usage\"") != std::string::npos) {
       auto parsed = nlohmann::json::parse(body, nullptr, false);
       if (parsed.is_discarded()) return NotJson();
@@ -36,13 +38,19 @@ class OpenAiCompatTranslator : public ResponseTranslator {
       done_ = true;
       return;
     }
+    AnswerScan scan;
+    if (ScanOpenAiAnswer(data, usage_, scan)) {
+      if (scan.has_usage && scan.empty_choices && !client_wants_usage_) return;
+      out.emplace_back(data);
+      return;
+    }
     if (data.find("\"usage\"") != std::string_view::npos) {
       auto parsed = nlohmann::json::parse(data, nullptr, false);
       if (parsed.is_discarded()) return EndWithBadEvent(out);
       if (parsed.is_object()) {
         ReadOpenAiUsage(parsed, usage_);
         auto choices = parsed.find("choices");
-        bool usage_only = choices != parsed.end() && choices->is_array() && choices->empty();
+        bool usage_only = parsed.contains("usage") && choices != parsed.end() && choices->is_array() && choices->empty();
         if (usage_only && !client_wants_usage_) return;
       }
     } else if (!nlohmann::json::accept(data)) {

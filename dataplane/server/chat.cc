@@ -473,28 +473,28 @@ void FinishRequest(const RequestContext& ctx, const Outcome& outcome) {
   if (!ctx.snapshot->client().log_requests) return;
 
   // Never the client's own text: model names only as config names.
-  json fields = {{"id", ctx.responder.request_id()},
-                 {"status", status},
-                 {"profile", record.client_profile},
-                 {"model", record.requested_model},
-                 {"stream", outcome.stream},
-                 {"duration_ms", Millis(now - ctx.start)}};
+  log::Line line(log::Level::kInfo, "request");
+  if (!line.enabled()) return;
+  line.Add("id", ctx.responder.request_id())
+      .Add("status", status)
+      .Add("profile", record.client_profile)
+      .Add("model", record.requested_model)
+      .Add("stream", outcome.stream)
+      .Add("duration_ms", Millis(now - ctx.start));
   if (!outcome.routed_model.empty()) {
-    fields["routed_model"] = outcome.routed_model;
-    fields["provider"] = outcome.provider_type;
-    if (!outcome.upstream_model.empty()) fields["upstream_model"] = outcome.upstream_model;
+    line.Add("routed_model", outcome.routed_model).Add("provider", outcome.provider_type);
+    if (!outcome.upstream_model.empty()) line.Add("upstream_model", outcome.upstream_model);
   }
   if (outcome.first_token != std::chrono::steady_clock::time_point{}) {
-    fields["first_token_ms"] = Millis(outcome.first_token - ctx.start);
+    line.Add("first_token_ms", Millis(outcome.first_token - ctx.start));
   }
   if (outcome.usage.known()) {
-    fields["prompt_tokens"] = outcome.usage.prompt_tokens;
-    fields["completion_tokens"] = outcome.usage.completion_tokens;
+    line.Add("prompt_tokens", outcome.usage.prompt_tokens).Add("completion_tokens", outcome.usage.completion_tokens);
   }
-  if (!outcome.upstream_failure.empty()) fields["upstream_failure"] = outcome.upstream_failure;
-  if (outcome.attempts > 1) fields["attempts"] = outcome.attempts;
-  if (ctx.watch.client_gone()) fields["client_gone"] = true;
-  log::Info("request", fields);
+  if (!outcome.upstream_failure.empty()) line.Add("upstream_failure", outcome.upstream_failure);
+  if (outcome.attempts > 1) line.Add("attempts", outcome.attempts);
+  if (ctx.watch.client_gone()) line.Add("client_gone", true);
+  line.Write();
 }
 
 // ParseChatBody (validates the body): chat_body.h.

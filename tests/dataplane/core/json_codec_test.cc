@@ -123,5 +123,80 @@ TEST(DumpJsonTest, InvalidUtf8IsReplacedAsNlohmannDoes) {
   }
 }
 
+TEST(AppendJsonStringTest, QuotesEscapesAndRefusesBadUtf8) {
+  std::string out = "x";
+  EXPECT_TRUE(AppendJsonString("a\"b\n", out));
+  EXPECT_EQ(out, "x\"a\\\"b\\n\"");
+  EXPECT_FALSE(AppendJsonString("bad\xff", out));
+  EXPECT_EQ(out, "x\"a\\\"b\\n\"") << "a refused string leaves the output as it was";
+  std::string replaced;
+  AppendJsonStringReplacing("bad\xff", replaced);
+  EXPECT_EQ(replaced, NlohmannDump(json(std::string("bad\xff"))));
+}
+
+// What the translator read before the fast scan: nlohmann's tree.
+struct NlohmannScan {
+  bool valid = false;
+  AnswerScan scan;
+  Usage usage;
+};
+NlohmannScan ScanWithNlohmann(const std::string& text) {
+  NlohmannScan out;
+  json parsed = json::parse(text, nullptr, false);
+  if (parsed.is_discarded()) return out;
+  out.valid = true;
+  if (!parsed.is_object()) return out;
+  out.scan.object = true;
+  out.scan.has_usage = parsed.contains("usage");
+  auto choices = parsed.find("choices");
+  out.scan.empty_choices = choices != parsed.end() && choices->is_array() && choices->empty();
+  ReadOpenAiUsage(parsed, out.usage);
+  return out;
+}
+
+TEST(ScanOpenAiAnswerTest, ReadsWhatNlohmannsTreeSays) {
+  for (const std::string& text : std::vector<std::string>{
+           R"({"id":"c","choices":[{"message":{"role":"assistant","content":"hi"}}]})",
+           R"({"choices":[],"usage":{"prompt_tokens":12,"completion_tokens":3,"total_tokens":15}})",
+           R"({"choices":[{"delta":{"content":"x"}}],"usage":null})",
+           R"({"usage":{"prompt_tokens":"12","completion_tokens":3.5,"total_tokens":-1}})",
+           R"({"usage":{"prompt_tokens":18446744073709551615}})",   // beyond int64: wraps, as get<int64_t>
+           R"({"usage":{"prompt_tokens":1},"usage":{"prompt_tokens":2}})",  // the last one counts
+           R"({"choices":[1],"choices":[]})",
+           R"({"choices":{}})",
+           R"({"content":"the word \"usage\" inside a string","choices":[]})",
+           R"([{"usage":{"prompt_tokens":1}}])",
+           R"("text")",
+           "42",
+       }) {
+    SCOPED_TRACE(text);
+    NlohmannScan expected = ScanWithNlohmann(text);
+    ASSERT_TRUE(expected.valid);
+    AnswerScan scan;
+    Usage usage;
+    ASSERT_TRUE(ScanOpenAiAnswer(text, usage, scan));
+    EXPECT_EQ(scan.object, expected.scan.object);
+    EXPECT_EQ(scan.has_usage, expected.scan.has_usage);
+    EXPECT_EQ(scan.empty_choices, expected.scan.empty_choices);
+    EXPECT_EQ(usage.prompt_tokens, expected.usage.prompt_tokens);
+    EXPECT_EQ(usage.completion_tokens, expected.usage.completion_tokens);
+    EXPECT_EQ(usage.total_tokens, expected.usage.total_tokens);
+  }
+}
+
+TEST(ScanOpenAiAnswerTest, RefusesWhatSimdjsonCannotDecideAndLeavesUsageAlone) {
+  for (const std::string& text : std::vector<std::string>{
+           "", "{", R"({"a":1,})", "not json", R"({"usage":{"prompt_tokens":5}} trailing)",
+           R"({"usage":{"prompt_tokens":123456789012345678901234567890}})",  // nlohmann's to decide
+       }) {
+    SCOPED_TRACE(text);
+    AnswerScan scan;
+    Usage usage{7, 8, 9};
+    EXPECT_FALSE(ScanOpenAiAnswer(text, usage, scan));
+    EXPECT_EQ(usage.prompt_tokens, 7);
+    EXPECT_EQ(usage.total_tokens, 9);
+  }
+}
+
 }  // namespace
 }  // namespace switchboard::providers

@@ -100,6 +100,36 @@ TEST(OpenAiCompatTranslator, PassesEventsReadsUsageAndDone) {
   EXPECT_EQ(t->usage().prompt_tokens, 3);
 }
 
+TEST(OpenAiCompatTranslator, BodiesAreCheckedToBeJsonAndPassedAsTheyCame) {
+  auto t = OpenAiCompatAdapter().NewTranslator(Info(false, false));
+  std::string body = R"({"choices":[{"message":{"content":"hi"}}],"usage":{"prompt_tokens":4,"total_tokens":6}})";
+  auto out = t->TranslateBody(body);
+  ASSERT_TRUE(out.ok());
+  EXPECT_EQ(*out, body);
+  EXPECT_EQ(t->usage().prompt_tokens, 4);
+  EXPECT_EQ(t->usage().total_tokens, 6);
+
+  // An integer beyond 64 bits is JSON all the same (nlohmann decides those).
+  std::string big = R"({"choices":[],"seed":123456789012345678901234567890})";
+  auto big_out = OpenAiCompatAdapter().NewTranslator(Info(false, false))->TranslateBody(big);
+  ASSERT_TRUE(big_out.ok());
+  EXPECT_EQ(*big_out, big);
+
+  EXPECT_FALSE(OpenAiCompatAdapter().NewTranslator(Info(false, false))->TranslateBody("<html>oops</html>").ok());
+  EXPECT_FALSE(OpenAiCompatAdapter().NewTranslator(Info(false, false))->TranslateBody(R"({"a":1)").ok());
+}
+
+TEST(OpenAiCompatTranslator, AnEventThatIsNotJsonEndsTheStreamWithAnError) {
+  auto t = OpenAiCompatAdapter().NewTranslator(Info(true, false));
+  std::vector<std::string> out;
+  t->TranslateEvent(R"({"choices":[{"delta":{"content":"a"}}]})", out);
+  t->TranslateEvent("{not json", out);
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0], R"({"choices":[{"delta":{"content":"a"}}]})");
+  EXPECT_EQ(json::parse(out[1])["error"]["code"], "upstream_bad_event");
+  EXPECT_TRUE(t->done());
+}
+
 TEST(OpenAiCompatTranslator, ErrorKeepsStatusAndMessage) {
   OpenAiCompatAdapter adapter;
   auto t = adapter.NewTranslator(Info(false, false));

@@ -1,0 +1,28 @@
+#pragma once
+// Fast JSON out. nlohmann::json's serializer handles a string one character at
+// a time (about 15 ms to write back a 1 MiB conversation here); DumpJson writes
+// exactly the same bytes in about a tenth of the time, copying runs of plain
+// characters whole (eight bytes are checked at once). A string that is not
+// valid UTF-8 falls back to nlohmann's dump, which replaces the bad bytes.
+// Pure and thread-safe.
+
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+namespace switchboard {
+
+// nlohmann's compact serialization of `value`, the same bytes as
+// value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).
+std::string DumpJson(const nlohmann::json& value);
+
+// Appends `text` as a quoted JSON string; false (and `out` unchanged) when it
+// is not valid UTF-8.
+bool AppendJsonString(std::string_view text, std::string& out);
+
+// As AppendJsonString, with invalid UTF-8 bytes replaced by U+FFFD as
+// nlohmann's dump does.
+void AppendJsonStringReplacing(std::string_view text, std::string& out);
+
+}  // namespace switchboard
