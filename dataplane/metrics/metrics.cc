@@ -2,7 +2,9 @@
 
 #include <array>
 #include <atomic>
+#include <initializer_list>
 #include <limits>
+#include <map>
 #include <mutex>
 #include <unordered_map>
 
@@ -38,8 +40,8 @@ int CodeClassIndex(int status) {
   return status / 100 - 1;
 }
 
-std::string LabelOr(std::string_view value, std::string_view fallback) {
-  return std::string(value.empty() ? fallback : value);
+std::string_view LabelOr(std::string_view value, std::string_view fallback) {
+  return value.empty() ? fallback : value;
 }
 
 HistogramData ToData(const Histogram& histogram) {
@@ -129,6 +131,34 @@ struct DataPlaneMetrics::Impl {
         accepted(config_updates.Add({{"result", "accepted"}})),
         rejected(config_updates.Add({{"result", "rejected"}})) {}
 
+  // Family::Add hashes and copies every label on each call; the counters a
+  // request touches are found by one joined key instead (label sets come from
+  // config names, so the cache stays as small as the families).
+  struct CounterCache {
+    std::mutex mu;
+    std::unordered_map<std::string, Counter*> by_key;
+  };
+  static Counter& Cached(Family<Counter>& family, CounterCache& cache,
+                         std::initializer_list<std::pair<const char*, std::string_view>> labels) {
+    thread_local std::string key;
+    key.clear();
+    for (const auto& [name, value] : labels) {
+      key.append(value);
+      key.push_back('\0');
+    }
+    {
+      std::lock_guard<std::mutex> lock(cache.mu);
+      auto it = cache.by_key.find(key);
+      if (it != cache.by_key.end()) return *it->second;
+    }
+    std::map<std::string, std::string> map;
+    for (const auto& [name, value] : labels) map.emplace(name, std::string(value));
+    Counter& counter = family.Add(map);
+    std::lock_guard<std::mutex> lock(cache.mu);
+    cache.by_key.emplace(key, &counter);
+    return counter;
+  }
+
   ModelSeries& Series(const std::string& model) {
     std::lock_guard<std::mutex> lock(mu);
     auto& slot = series[model];
@@ -156,6 +186,8 @@ struct DataPlaneMetrics::Impl {
   Counter& accepted;
   Counter& rejected;
 
+  CounterCache requests_cache;
+  CounterCache attempts_cache;
   mutable std::mutex mu;  // guards `series` and `weight_gauges`
   std::unordered_map<std::string, std::unique_ptr<ModelSeries>> series;
   std::vector<Gauge*> weight_gauges;
@@ -173,12 +205,12 @@ void DataPlaneMetrics::RequestFinished(const RequestRecord& record, bool stream)
   impl_->active.Decrement();
   if (stream) impl_->active_streams.Decrement();
   int code_class = CodeClassIndex(record.status);
-  impl_->requests
-      .Add({{"requested_model", LabelOr(record.requested_model, kUnknownModel)},
-            {"routed_model", LabelOr(record.routed_model, kNotRouted)},
-            {"provider_type", LabelOr(record.provider_type, kNotRouted)},
-            {"client_profile", LabelOr(record.client_profile, "default")},
-            {"code_class", std::string(kCodeClasses[code_class])}})
+  Impl::Cached(impl_->requests, impl_->requests_cache,
+               {{"requested_model", LabelOr(record.requested_model, kUnknownModel)},
+                {"routed_model", LabelOr(record.routed_model, kNotRouted)},
+                {"provider_type", LabelOr(record.provider_type, kNotRouted)},
+                {"client_profile", LabelOr(record.client_profile, "default")},
+                {"code_class", kCodeClasses[code_class]}})
       .Increment();
   if (record.routed_model.empty()) return;
   Impl::ModelSeries& series = impl_->Series(record.routed_model);
@@ -190,8 +222,8 @@ void DataPlaneMetrics::RequestFinished(const RequestRecord& record, bool stream)
 }
 
 void DataPlaneMetrics::UpstreamAttempt(std::string_view routed_model, AttemptOutcome outcome) {
-  impl_->attempts
-      .Add({{"routed_model", std::string(routed_model)}, {"outcome", std::string(AttemptOutcomeName(outcome))}})
+  Impl::Cached(impl_->attempts, impl_->attempts_cache,
+               {{"routed_model", routed_model}, {"outcome", AttemptOutcomeName(outcome)}})
       .Increment();
 }
 
