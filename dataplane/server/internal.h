@@ -2,6 +2,7 @@
 // Pieces shared by the server's translation units (server.cc: listeners,
 // sessions, admin; chat.cc: the chat-completions handler). Not a public API.
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <memory>
@@ -26,6 +27,7 @@
 #include "dataplane/providers/errors.h"
 #include "dataplane/routing/snapshot.h"
 #include "dataplane/upstream/client.h"
+#include "dataplane/upstream/http_head.h"
 
 namespace switchboard::server {
 
@@ -104,7 +106,10 @@ class Responder {
   std::chrono::steady_clock::time_point first_byte_time() const { return first_byte_; }
 
  private:
-  void ApplyCommonHeaders(http::fields& fields);
+  // The status line, the headers every response carries, then `extra_` and
+  // `*headers` (a later header replaces an earlier one of the same name).
+  void WriteHead(upstream::HeadWriter& head, int status, std::string_view content_type, const Headers* headers);
+  net::awaitable<bool> Write(std::array<net::const_buffer, 3> buffers);
 
   beast::tcp_stream& stream_;
   bool keep_alive_;

@@ -24,35 +24,61 @@ Responder::Responder(beast::tcp_stream& stream, bool keep_alive, std::string req
                      std::chrono::milliseconds write_timeout)
     : stream_(stream), keep_alive_(keep_alive), request_id_(std::move(request_id)), write_timeout_(write_timeout) {}
 
-void Responder::ApplyCommonHeaders(http::fields& fields) {
-  fields.set(http::field::server, "switchboard");
-  fields.set("x-request-id", request_id_);
+void Responder::WriteHead(upstream::HeadWriter& head, int status, std::string_view content_type,
+                          const Headers* headers) {
+  head.StatusLine(status);
+  head.Field("Server", "switchboard");
+  head.Field("x-request-id", request_id_);
   // Browsers (JanitorAI) call from other origins.
   if (!allow_origin_.empty()) {
-    fields.set(http::field::access_control_allow_origin, allow_origin_);
-    fields.set(http::field::access_control_expose_headers, "x-request-id, x-switchboard-model");
-    if (allow_origin_ != "*") fields.set(http::field::vary, "Origin");
+    head.Field("Access-Control-Allow-Origin", allow_origin_);
+    head.Field("Access-Control-Expose-Headers", "x-request-id, x-switchboard-model");
+    if (allow_origin_ != "*") head.Field("Vary", "Origin");
   }
-  for (const auto& [name, value] : extra_) fields.set(name, value);
+  head.Field("Content-Type", content_type);
+  // A later header of the same name replaces an earlier one.
+  auto replaced_later = [](const Headers& list, size_t i, const Headers* after) {
+    for (size_t j = i + 1; j < list.size(); ++j) {
+      if (upstream::SameFieldName(list[i].first, list[j].first)) return true;
+    }
+    if (after != nullptr) {
+      for (const auto& [name, value] : *after) {
+        if (upstream::SameFieldName(list[i].first, name)) return true;
+      }
+    }
+    return false;
+  };
+  for (size_t i = 0; i < extra_.size(); ++i) {
+    if (!replaced_later(extra_, i, headers)) head.Field(extra_[i].first, extra_[i].second);
+  }
+  if (headers != nullptr) {
+    for (size_t i = 0; i < headers->size(); ++i) {
+      if (!replaced_later(*headers, i, nullptr)) head.Field((*headers)[i].first, (*headers)[i].second);
+    }
+  }
+  // HTTP/1.1 keeps the connection by default.
+  if (!keep_alive_) head.Field("Connection", "close");
+}
+
+net::awaitable<bool> Responder::Write(std::array<net::const_buffer, 3> buffers) {
+  stream_.expires_after(write_timeout_);
+  auto [ec, n] = co_await net::async_write(stream_, buffers, kUseTuple);
+  if (ec) failed_ = true;
+  co_return !failed_;
 }
 
 net::awaitable<bool> Responder::SendBody(http::status status, std::string body, std::string_view content_type,
                                          Headers headers) {
   if (failed_ || started_) co_return false;
-  http::response<http::string_body> res{status, 11};
-  ApplyCommonHeaders(res.base());
-  res.set(http::field::content_type, content_type);
-  for (const auto& [name, value] : headers) res.set(name, value);
-  res.body() = std::move(body);
-  res.keep_alive(keep_alive_);
-  res.prepare_payload();
+  upstream::HeadWriter head;
+  WriteHead(head, static_cast<int>(status), content_type, &headers);
+  head.ContentLength(body.size());
   started_ = true;
   status_ = static_cast<int>(status);
   first_byte_ = std::chrono::steady_clock::now();
-  stream_.expires_after(write_timeout_);
-  auto [ec, n] = co_await http::async_write(stream_, res, kUseTuple);
-  if (ec) failed_ = true;
-  co_return !failed_;
+  const std::string& text = head.End();
+  bool sent = co_await Write({net::buffer(text), net::buffer(body), net::const_buffer()});
+  co_return sent;
 }
 
 net::awaitable<bool> Responder::SendJson(int status, std::string body, Headers headers) {
@@ -69,39 +95,35 @@ net::awaitable<bool> Responder::SendError(providers::ClientError error, Headers 
 
 net::awaitable<bool> Responder::BeginSse() {
   if (failed_ || started_) co_return false;
-  http::response<http::empty_body> res{http::status::ok, 11};
-  ApplyCommonHeaders(res.base());
-  res.set(http::field::content_type, "text/event-stream; charset=utf-8");
-  res.set(http::field::cache_control, "no-cache");
+  upstream::HeadWriter head;
+  WriteHead(head, 200, "text/event-stream; charset=utf-8", nullptr);
+  head.Field("Cache-Control", "no-cache");
   // Tell nginx-style proxies (Kubernetes ingresses) not to buffer the stream.
-  res.set("X-Accel-Buffering", "no");
-  res.keep_alive(keep_alive_);
-  res.chunked(true);
+  head.Field("X-Accel-Buffering", "no");
+  head.Field("Transfer-Encoding", "chunked");
   started_ = true;
   status_ = 200;
   first_byte_ = std::chrono::steady_clock::now();
-  http::response_serializer<http::empty_body> sr{res};
-  stream_.expires_after(write_timeout_);
-  auto [ec, n] = co_await http::async_write_header(stream_, sr, kUseTuple);
-  if (ec) failed_ = true;
-  co_return !failed_;
+  const std::string& text = head.End();
+  bool sent = co_await Write({net::buffer(text), net::const_buffer(), net::const_buffer()});
+  co_return sent;
 }
 
 net::awaitable<bool> Responder::SendSse(std::string_view text) {
   if (failed_ || !started_) co_return false;
   if (text.empty()) co_return true;
-  stream_.expires_after(write_timeout_);
-  auto [ec, n] = co_await net::async_write(stream_, http::make_chunk(net::buffer(text.data(), text.size())), kUseTuple);
-  if (ec) failed_ = true;
-  co_return !failed_;
+  char prefix[24];
+  std::string_view frame = upstream::ChunkPrefix(text.size(), prefix);
+  bool sent = co_await Write({net::buffer(frame.data(), frame.size()), net::buffer(text.data(), text.size()),
+                              net::buffer(upstream::kChunkSuffix.data(), upstream::kChunkSuffix.size())});
+  co_return sent;
 }
 
 net::awaitable<bool> Responder::EndSse() {
   if (failed_ || !started_) co_return false;
-  stream_.expires_after(write_timeout_);
-  auto [ec, n] = co_await net::async_write(stream_, http::make_chunk_last(), kUseTuple);
-  if (ec) failed_ = true;
-  co_return !failed_;
+  bool sent = co_await Write(
+      {net::buffer(upstream::kLastChunk.data(), upstream::kLastChunk.size()), net::const_buffer(), net::const_buffer()});
+  co_return sent;
 }
 
 DisconnectWatch::DisconnectWatch(beast::tcp_stream& stream) : stream_(stream), state_(std::make_shared<State>()) {}

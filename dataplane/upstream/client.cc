@@ -2,9 +2,14 @@
 
 #include <sys/socket.h>
 
+#include <array>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+
+#include "dataplane/upstream/http_head.h"
 
 namespace switchboard::upstream {
 namespace {
@@ -184,18 +189,34 @@ net::awaitable<absl::Status> Call::Connect(const Url& url) {
 
 net::awaitable<absl::Status> Call::SendAndReadHeader(const providers::UpstreamRequest& request, bool& retryable) {
   retryable = false;
-  http::request<http::string_body> req{http::verb::post, request.url.target, 11};
-  req.set(http::field::host, request.url.host_header);
-  req.set(http::field::user_agent, "switchboard");
-  for (const auto& [name, value] : request.headers) req.set(name, value);
-  req.body() = request.body;
-  req.keep_alive(true);
-  req.prepare_payload();
+  HeadWriter head;
+  head.RequestLine("POST", request.url.target);
+  // The adapter's headers come last; one of them replaces a default (or an
+  // earlier one) of the same name.
+  auto overridden = [&](std::string_view name, size_t from) {
+    for (size_t j = from; j < request.headers.size(); ++j) {
+      if (SameFieldName(name, request.headers[j].first)) return true;
+    }
+    return false;
+  };
+  if (!overridden("Host", 0)) head.Field("Host", request.url.host_header);
+  if (!overridden("User-Agent", 0)) head.Field("User-Agent", "switchboard");
+  for (size_t i = 0; i < request.headers.size(); ++i) {
+    const auto& [name, value] = request.headers[i];
+    if (SameFieldName(name, "Content-Length") || SameFieldName(name, "Connection") ||
+        SameFieldName(name, "Transfer-Encoding") || overridden(name, i + 1)) {
+      continue;
+    }
+    head.Field(name, value);
+  }
+  head.ContentLength(request.body.size());
+  const std::string& head_text = head.End();
 
   Connection& conn = *connection_;
   conn.lowest().expires_after(timeouts_.idle);
+  std::array<net::const_buffer, 2> buffers = {net::buffer(head_text), net::buffer(request.body)};
   auto [wec, written] =
-      co_await conn.With([&](auto& stream) { return http::async_write(stream, req, kUseTuple); });
+      co_await conn.With([&](auto& stream) { return net::async_write(stream, buffers, kUseTuple); });
   if (wec) {
     retryable = conn.reused && !cancelled_;
     absl::Status failed = Fail(Failure::kReset, "could not send the request to upstream " + request.url.host_header, wec);

@@ -1,0 +1,136 @@
+// The hand-written message heads must be what an HTTP parser reads back: the
+// same status, fields and body framing.
+
+#include "dataplane/upstream/http_head.h"
+
+#include <string>
+#include <vector>
+
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http.hpp>
+#include <gtest/gtest.h>
+
+namespace switchboard::upstream {
+namespace {
+
+namespace http = boost::beast::http;
+
+TEST(HeadWriterTest, ResponseHeadIsExact) {
+  HeadWriter head;
+  head.StatusLine(200);
+  head.Field("Content-Type", "application/json");
+  head.ContentLength(12);
+  EXPECT_EQ(head.End(), "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 12\r\n\r\n");
+}
+
+TEST(HeadWriterTest, RequestHeadIsExact) {
+  HeadWriter head;
+  head.RequestLine("POST", "/v1/chat/completions?x=1");
+  head.Field("Host", "api.example.com:8443");
+  head.ContentLength(0);
+  EXPECT_EQ(head.End(), "POST /v1/chat/completions?x=1 HTTP/1.1\r\nHost: api.example.com:8443\r\nContent-Length: 0\r\n\r\n");
+}
+
+TEST(HeadWriterTest, StatusLinesHaveTheirReasons) {
+  for (auto [status, line] : std::vector<std::pair<int, std::string>>{
+           {404, "HTTP/1.1 404 Not Found\r\n"},
+           {429, "HTTP/1.1 429 Too Many Requests\r\n"},
+           {502, "HTTP/1.1 502 Bad Gateway\r\n"},
+           {504, "HTTP/1.1 504 Gateway Timeout\r\n"}}) {
+    HeadWriter head;
+    head.StatusLine(status);
+    EXPECT_EQ(head.End(), line + "\r\n");
+  }
+}
+
+TEST(HeadWriterTest, LineBreaksInNamesAndValuesAreDropped) {
+  HeadWriter head;
+  head.StatusLine(200);
+  head.Field("x-switchboard-warning", "one\r\nSet-Cookie: evil=1\ntwo\r");
+  head.Field("x-\r\nname", "v");
+  head.ContentLength(0);
+  const std::string& text = head.End();
+  EXPECT_EQ(text,
+            "HTTP/1.1 200 OK\r\nx-switchboard-warning: oneSet-Cookie: evil=1two\r\nx-name: v\r\n"
+            "Content-Length: 0\r\n\r\n");
+
+  // A parser sees exactly the fields written, no injected one.
+  http::response_parser<http::empty_body> parser;
+  boost::beast::error_code ec;
+  parser.put(boost::asio::buffer(text), ec);
+  ASSERT_FALSE(ec) << ec.message();
+  ASSERT_TRUE(parser.is_header_done());
+  const auto& res = parser.get();
+  EXPECT_EQ(res.result_int(), 200);
+  EXPECT_EQ(res["x-switchboard-warning"], "oneSet-Cookie: evil=1two");
+  EXPECT_EQ(res.count(http::field::set_cookie), 0u);
+}
+
+TEST(HeadWriterTest, ATargetCannotBreakTheRequestLine) {
+  HeadWriter head;
+  head.RequestLine("POST", "/v1/chat completions\r\nX: y");
+  head.ContentLength(0);
+  EXPECT_EQ(head.End(), "POST /v1/chatcompletionsX:y HTTP/1.1\r\nContent-Length: 0\r\n\r\n");
+}
+
+TEST(HeadWriterTest, ABeastParserReadsTheRequestBack) {
+  HeadWriter head;
+  head.RequestLine("POST", "/v1/chat/completions");
+  head.Field("Host", "127.0.0.1:9");
+  head.Field("Authorization", "Bearer sk-x");
+  head.ContentLength(2);
+  std::string text = head.End() + "{}";
+  http::request_parser<http::string_body> parser;
+  boost::beast::error_code ec;
+  parser.eager(true);
+  parser.put(boost::asio::buffer(text), ec);
+  ASSERT_FALSE(ec) << ec.message();
+  ASSERT_TRUE(parser.is_done());
+  const auto& req = parser.get();
+  EXPECT_EQ(req.method(), http::verb::post);
+  EXPECT_EQ(req.target(), "/v1/chat/completions");
+  EXPECT_EQ(req.version(), 11);
+  EXPECT_EQ(req[http::field::host], "127.0.0.1:9");
+  EXPECT_EQ(req[http::field::authorization], "Bearer sk-x");
+  EXPECT_EQ(req.body(), "{}");
+  EXPECT_TRUE(req.keep_alive());
+}
+
+TEST(ChunkPrefixTest, SizesInHex) {
+  char buffer[24];
+  EXPECT_EQ(ChunkPrefix(1, buffer), "1\r\n");
+  EXPECT_EQ(ChunkPrefix(15, buffer), "f\r\n");
+  EXPECT_EQ(ChunkPrefix(4096, buffer), "1000\r\n");
+  EXPECT_EQ(ChunkPrefix(0xffffffffffffffffull, buffer), "ffffffffffffffff\r\n");
+}
+
+TEST(ChunkPrefixTest, AChunkedBodyParsesBack) {
+  HeadWriter head;
+  head.StatusLine(200);
+  head.Field("Transfer-Encoding", "chunked");
+  std::string text = head.End();
+  char buffer[24];
+  for (const std::string& data : std::vector<std::string>{"data: {\"a\":1}\n\n", std::string(5000, 'x')}) {
+    text += ChunkPrefix(data.size(), buffer);
+    text += data;
+    text += kChunkSuffix;
+  }
+  text += kLastChunk;
+  http::response_parser<http::string_body> parser;
+  parser.eager(true);
+  boost::beast::error_code ec;
+  parser.put(boost::asio::buffer(text), ec);
+  ASSERT_FALSE(ec) << ec.message();
+  ASSERT_TRUE(parser.is_done());
+  EXPECT_EQ(parser.get().body(), "data: {\"a\":1}\n\n" + std::string(5000, 'x'));
+}
+
+TEST(SameFieldNameTest, IgnoresAsciiCase) {
+  EXPECT_TRUE(SameFieldName("Content-Type", "content-type"));
+  EXPECT_TRUE(SameFieldName("X-A", "x-a"));
+  EXPECT_FALSE(SameFieldName("Content-Type", "Content-Typo"));
+  EXPECT_FALSE(SameFieldName("Host", "Hos"));
+}
+
+}  // namespace
+}  // namespace switchboard::upstream
