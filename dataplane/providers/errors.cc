@@ -69,6 +69,11 @@ ClientError ResponseTranslator::TranslateError(int status, std::string_view body
   return error;
 }
 
+absl::StatusOr<UpstreamRequest> Adapter::BuildPassthrough(const Target&, std::string_view, const ChatBodyScan&,
+                                                          std::string_view) const {
+  return absl::UnimplementedError("this upstream needs the request as a JSON tree");
+}
+
 void ReadOpenAiUsage(const nlohmann::json& body, Usage& usage) {
   auto it = body.find("usage");
   if (it == body.end() || !it->is_object()) return;

@@ -4,6 +4,8 @@
 
 #include <optional>
 
+#include "dataplane/providers/simdjson_parser.h"
+
 namespace switchboard::providers {
 namespace {
 
@@ -51,16 +53,6 @@ json Convert(simdjson::dom::element element) {
   return nullptr;
 }
 
-// A parser keeps buffers sized for the largest document it has seen (about
-// 15 bytes per byte of JSON): each thread keeps one for the usual sizes,
-// rarer larger documents get their own (`own`), freed after.
-simdjson::dom::parser& ParserFor(size_t size, std::optional<simdjson::dom::parser>& own) {
-  constexpr size_t kKeptParserBytes = 2 << 20;
-  thread_local simdjson::dom::parser kept;
-  if (size > kKeptParserBytes) return own.emplace();
-  return kept;
-}
-
 // As nlohmann's get<int64_t> of an integer: unsigned values beyond int64 wrap.
 bool ReadInteger(simdjson::dom::element element, int64_t& out) {
   switch (element.type()) {
@@ -72,10 +64,17 @@ bool ReadInteger(simdjson::dom::element element, int64_t& out) {
 
 }  // namespace
 
+simdjson::dom::parser& ThreadParser(size_t size, std::optional<simdjson::dom::parser>& own) {
+  constexpr size_t kKeptParserBytes = 2 << 20;
+  thread_local simdjson::dom::parser kept;
+  if (size > kKeptParserBytes) return own.emplace();
+  return kept;
+}
+
 bool ScanOpenAiAnswer(std::string_view text, Usage& usage, AnswerScan& scan) {
   std::optional<simdjson::dom::parser> own;
   simdjson::dom::element root;
-  if (ParserFor(text.size(), own).parse(text.data(), text.size(), true).get(root) != simdjson::SUCCESS) return false;
+  if (ThreadParser(text.size(), own).parse(text.data(), text.size(), true).get(root) != simdjson::SUCCESS) return false;
   scan = AnswerScan();
   if (!root.is_object()) return true;
   scan.object = true;
@@ -108,7 +107,7 @@ bool ScanOpenAiAnswer(std::string_view text, Usage& usage, AnswerScan& scan) {
 void ParseJson(std::string_view text, json& out) {
   std::optional<simdjson::dom::parser> own;
   simdjson::dom::element root;
-  if (ParserFor(text.size(), own).parse(text.data(), text.size(), true).get(root) == simdjson::SUCCESS) {
+  if (ThreadParser(text.size(), own).parse(text.data(), text.size(), true).get(root) == simdjson::SUCCESS) {
     out = Convert(root);
     return;
   }

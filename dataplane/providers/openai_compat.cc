@@ -86,15 +86,21 @@ std::string NormalizeOpenAiUrl(std::string_view url) {
   return std::string(trimmed);
 }
 
-absl::StatusOr<UpstreamRequest> OpenAiCompatAdapter::BuildRequest(const Target& target, nlohmann::json request,
-                                                                   std::string_view key) const {
-  request["model"] = target.model_name;
+UpstreamRequest OpenAiCompatAdapter::Start(const Target& target, bool stream, std::string_view key) const {
   UpstreamRequest out;
   out.url = target.url;
   out.headers.emplace_back("Content-Type", "application/json");
+  out.headers.emplace_back("Accept", stream ? "text/event-stream" : "application/json");
+  if (!key.empty()) out.headers.emplace_back("Authorization", "Bearer " + std::string(key));
+  for (const auto& header : extra_headers_) out.headers.push_back(header);
+  return out;
+}
+
+absl::StatusOr<UpstreamRequest> OpenAiCompatAdapter::BuildRequest(const Target& target, nlohmann::json request,
+                                                                   std::string_view key) const {
+  request["model"] = target.model_name;
   bool stream = false;
   if (auto it = request.find("stream"); it != request.end() && it->is_boolean()) stream = it->get<bool>();
-  out.headers.emplace_back("Accept", stream ? "text/event-stream" : "application/json");
   if (stream) {
     // Usage for our metrics; the translator drops the extra chunk again when
     // the client did not ask for it.
@@ -102,9 +108,17 @@ absl::StatusOr<UpstreamRequest> OpenAiCompatAdapter::BuildRequest(const Target& 
     if (!options.is_object()) options = nlohmann::json::object();
     options["include_usage"] = true;
   }
-  if (!key.empty()) out.headers.emplace_back("Authorization", "Bearer " + std::string(key));
-  for (const auto& header : extra_headers_) out.headers.push_back(header);
+  UpstreamRequest out = Start(target, stream, key);
   out.body = DumpJson(request);
+  return out;
+}
+
+absl::StatusOr<UpstreamRequest> OpenAiCompatAdapter::BuildPassthrough(const Target& target, std::string_view text,
+                                                                       const ChatBodyScan& scan,
+                                                                       std::string_view key) const {
+  UpstreamRequest out = Start(target, scan.stream, key);
+  // (A scanned body has no stream_options: a streamed one gets ours.)
+  out.body = RewriteChatBody(text, scan, target.model_name, scan.stream);
   return out;
 }
 

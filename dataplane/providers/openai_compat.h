@@ -18,9 +18,14 @@ class OpenAiCompatAdapter : public Adapter {
 
   absl::StatusOr<UpstreamRequest> BuildRequest(const Target& target, nlohmann::json request,
                                                std::string_view key) const override;
+  bool CanPassThrough() const override { return true; }
+  absl::StatusOr<UpstreamRequest> BuildPassthrough(const Target& target, std::string_view text,
+                                                   const ChatBodyScan& scan, std::string_view key) const override;
   std::unique_ptr<ResponseTranslator> NewTranslator(const RequestInfo& info) const override;
 
  private:
+  UpstreamRequest Start(const Target& target, bool stream, std::string_view key) const;
+
   std::vector<std::pair<std::string, std::string>> extra_headers_;
 };
 

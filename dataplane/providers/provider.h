@@ -19,6 +19,7 @@
 #include <nlohmann/json.hpp>
 
 #include "absl/status/statusor.h"
+#include "dataplane/providers/chat_scan.h"
 #include "dataplane/providers/errors.h"
 #include "common/url.h"
 
@@ -109,6 +110,12 @@ class Adapter {
   // `key` is the API key to use, or empty for none.
   virtual absl::StatusOr<UpstreamRequest> BuildRequest(const Target& target, nlohmann::json request,
                                                        std::string_view key) const = 0;
+  // The same for a body no processor touched, passed on as the client wrote
+  // it (chat_scan.h). Adapters that must see the tree return false from
+  // CanPassThrough and are never asked.
+  virtual bool CanPassThrough() const { return false; }
+  virtual absl::StatusOr<UpstreamRequest> BuildPassthrough(const Target& target, std::string_view text,
+                                                           const ChatBodyScan& scan, std::string_view key) const;
   virtual std::unique_ptr<ResponseTranslator> NewTranslator(const RequestInfo& info) const = 0;
 };
 

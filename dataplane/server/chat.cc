@@ -9,6 +9,7 @@
 
 #include "common/log.h"
 #include "dataplane/processors/insert_message.h"
+#include "dataplane/providers/chat_scan.h"
 #include "dataplane/routing/retry.h"
 #include "dataplane/providers/prefill.h"
 #include "dataplane/providers/sse.h"
@@ -314,8 +315,11 @@ net::awaitable<void> Fail(RequestContext& ctx, Attempt& attempt, ClientError err
   co_await SendFailure(ctx, std::move(error), std::move(headers));
 }
 
-net::awaitable<void> ServeUpstream(RequestContext& ctx, const routing::Model& model, json body, Outcome& outcome,
-                                   std::string prefill, Attempt& attempt) {
+// `passthrough`: the client's body goes upstream as it came (only its model
+// replaced) and `body` is not used; else `body` is the processed tree.
+net::awaitable<void> ServeUpstream(RequestContext& ctx, const routing::Model& model, json body,
+                                   const providers::ChatBodyScan* passthrough, Outcome& outcome, std::string prefill,
+                                   Attempt& attempt) {
   Responder& r = ctx.responder;
   const auto& settings = ctx.snapshot->settings();
   routing::Clock::time_point ready_at;
@@ -334,9 +338,14 @@ net::awaitable<void> ServeUpstream(RequestContext& ctx, const routing::Model& mo
                   std::move(headers), true);
     co_return;
   }
-  providers::RequestInfo info{outcome.requested_model, outcome.stream, IncludeUsage(body),
-                              RandomId(ctx.worker.rng, "chatcmpl-"), static_cast<int64_t>(std::time(nullptr))};
-  auto request = model.adapter->BuildRequest(model.target, std::move(body), key ? std::string_view(key->value) : "");
+  // (A body passed through has no stream_options: the client asked for no usage.)
+  providers::RequestInfo info{outcome.requested_model, outcome.stream,
+                              passthrough == nullptr && IncludeUsage(body), RandomId(ctx.worker.rng, "chatcmpl-"),
+                              static_cast<int64_t>(std::time(nullptr))};
+  std::string_view key_value = key ? std::string_view(key->value) : "";
+  auto request = passthrough != nullptr
+                     ? model.adapter->BuildPassthrough(model.target, ctx.request.body(), *passthrough, key_value)
+                     : model.adapter->BuildRequest(model.target, std::move(body), key_value);
   if (!request.ok()) {
     co_await r.SendError(providers::InvalidRequest("invalid_request", std::string(request.status().message())));
     co_return;
@@ -534,16 +543,28 @@ namespace {
 // Everything between the request's arrival and its end; FinishRequest runs
 // after it, whichever way it left.
 net::awaitable<void> ServeChat(RequestContext& ctx, Outcome& outcome) {
+  // A clean body is only scanned, and its tree built only if a processor,
+  // a prefill or the adapter needs one; anything else is parsed (and its
+  // errors worded) by ParseChatBody.
   json body;
-  ClientError error;
-  if (!ParseChatBody(ctx.request.body(), body, error)) {
-    ctx.state.metrics.RequestStarted(false);
-    co_await ctx.responder.SendError(error);
-    co_return;
+  bool have_tree = false;
+  providers::ChatBodyScan scan;
+  const bool clean = providers::ScanChatBody(ctx.request.body(), scan);
+  if (clean) {
+    outcome.requested_model = scan.model;
+    outcome.stream = scan.stream;
+  } else {
+    ClientError error;
+    if (!ParseChatBody(ctx.request.body(), body, error)) {
+      ctx.state.metrics.RequestStarted(false);
+      co_await ctx.responder.SendError(error);
+      co_return;
+    }
+    have_tree = true;
+    outcome.requested_model = body["model"].get<std::string>();
+    auto stream = body.find("stream");
+    outcome.stream = stream != body.end() && stream->is_boolean() && stream->get<bool>();
   }
-  outcome.requested_model = body["model"].get<std::string>();
-  auto stream = body.find("stream");
-  outcome.stream = stream != body.end() && stream->is_boolean() && stream->get<bool>();
   ctx.state.metrics.RequestStarted(outcome.stream);
   // A client profile's default model is used whatever the client asked for.
   const routing::Model* requested = ctx.profile != nullptr ? ctx.profile->default_model : nullptr;
@@ -573,30 +594,40 @@ net::awaitable<void> ServeChat(RequestContext& ctx, Outcome& outcome) {
     outcome.provider_type = std::string(routing::ProviderTypeName(model.type));
     outcome.upstream_model = model.target.model_name;
     ctx.responder.AddHeader("x-switchboard-model", model.name);
-    if (n > 1) {
+    std::string prefill = model.type == routing::ProviderType::kTrivial ? "" : PrefillFor(ctx.profile, model);
+    const bool system_prefill = ctx.profile != nullptr && ctx.profile->system_prefill;
+    const bool passthrough = clean && route.chains.empty() && !system_prefill && prefill.empty() &&
+                             model.type != routing::ProviderType::kTrivial && model.adapter != nullptr &&
+                             model.adapter->CanPassThrough();
+    if (!passthrough) {
       // Each attempt starts from the client's request: chains differ per target.
-      ClientError ignored;
-      ParseChatBody(ctx.request.body(), body, ignored);
+      if (n > 1 || !have_tree) {
+        ClientError ignored;
+        ParseChatBody(ctx.request.body(), body, ignored);
+        have_tree = true;
+      }
+      // The profile's system prefill is part of the prompt the chains see; the
+      // assistant prefill goes last, after them, so that it stays the last message.
+      if (system_prefill) {
+        InsertSystemPrefill(body, *ctx.profile->system_prefill, ctx.profile->system_prefill_position);
+      }
+      if (!ApplyChains(route, body, ctx)) {
+        co_await ctx.responder.SendError(
+            providers::MakeError(500, "server_error", "processor_failed", "A processor failed on this request", ""));
+        co_return;
+      }
+      if (model.type == routing::ProviderType::kTrivial) {
+        co_await ServeTrivial(ctx, model, body, outcome);
+        co_return;
+      }
+      if (!prefill.empty()) providers::AppendPrefill(body, prefill, model.mistral_prefix);
     }
-    // The profile's system prefill is part of the prompt the chains see; the
-    // assistant prefill goes last, after them, so that it stays the last message.
-    if (ctx.profile != nullptr && ctx.profile->system_prefill) {
-      InsertSystemPrefill(body, *ctx.profile->system_prefill, ctx.profile->system_prefill_position);
-    }
-    if (!ApplyChains(route, body, ctx)) {
-      co_await ctx.responder.SendError(
-          providers::MakeError(500, "server_error", "processor_failed", "A processor failed on this request", ""));
-      co_return;
-    }
-    if (model.type == routing::ProviderType::kTrivial) {
-      co_await ServeTrivial(ctx, model, body, outcome);
-      co_return;
-    }
-    std::string prefill = PrefillFor(ctx.profile, model);
-    if (!prefill.empty()) providers::AppendPrefill(body, prefill, model.mistral_prefix);
     attempt = Attempt();
     attempt.last = n >= policy.attempts;
-    co_await ServeUpstream(ctx, model, std::move(body), outcome, std::move(prefill), attempt);
+    // (Arguments computed before the co_await: GCC 12 mishandles temporaries of ?: in one.)
+    json upstream_body = passthrough ? json() : std::move(body);
+    const providers::ChatBodyScan* passed = passthrough ? &scan : nullptr;
+    co_await ServeUpstream(ctx, model, std::move(upstream_body), passed, outcome, std::move(prefill), attempt);
     if (!attempt.retry) co_return;
 
     // Another attempt: another pick of a random provider (never one that

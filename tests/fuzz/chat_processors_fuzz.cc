@@ -9,7 +9,8 @@
 // the handler accepts then go through the prefill and both request adapters
 // (OpenAI-compatible, Gemini under several option sets), whose bodies must be
 // JSON. The fast JSON parser and writer (json_codec.h) are checked against
-// nlohmann's on every input.
+// nlohmann's on every input, and a body the pass-through scan (chat_scan.h)
+// takes must reach the upstream as the same value the tree way sends.
 
 #include <cstdint>
 #include <memory>
@@ -21,6 +22,7 @@
 #include <nlohmann/json.hpp>
 
 #include "dataplane/processors/registry.h"
+#include "dataplane/providers/chat_scan.h"
 #include "dataplane/providers/gemini.h"
 #include "dataplane/providers/json_codec.h"
 #include "dataplane/providers/openai_compat.h"
@@ -180,6 +182,21 @@ void BuildRequests(const Fixture& f, const json& body) {
   }
 }
 
+// A body the scan passes through: the handler accepts it too, and the
+// rewritten text is the value the tree way builds.
+void CheckPassthrough(const Fixture& f, std::string_view text, bool accepted, const json& checked) {
+  switchboard::providers::ChatBodyScan scan;
+  if (!switchboard::providers::ScanChatBody(text, scan)) return;
+  if (!accepted) Fail("the pass-through scan took a body the handler refuses");
+  if (scan.model != checked["model"].get<std::string>()) Fail("the scan read another model than the tree");
+  auto passed = f.openai.BuildPassthrough(f.openai_target, text, scan, "sk-fuzz");
+  auto tree = f.openai.BuildRequest(f.openai_target, checked, "sk-fuzz");
+  if (!passed.ok() || !tree.ok()) Fail("the OpenAI-compatible adapter refused a clean body");
+  json sent = json::parse(passed->body, nullptr, false);
+  if (sent.is_discarded()) Fail("a passed-through body is not JSON");
+  if (sent != json::parse(tree->body)) Fail("a passed-through body differs from the tree way's");
+}
+
 }  // namespace
 }  // namespace switchboard::fuzz
 
@@ -197,6 +214,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   json parsed = json::parse(text, nullptr, false);
   CheckParsersAgree(text, parsed);
+  CheckPassthrough(f, text, accepted, checked);
   if (parsed.is_discarded() || !parsed.is_object()) return 0;
   for (const auto& chain : f.chains) {
     json body = parsed;

@@ -1,0 +1,18 @@
+#pragma once
+// The simdjson parser the providers library parses with (internal to it: the
+// library links simdjson privately).
+
+#include <simdjson.h>
+
+#include <cstddef>
+#include <optional>
+
+namespace switchboard::providers {
+
+// A parser keeps buffers sized for the largest document it has seen (about
+// 15 bytes per byte of JSON): each thread keeps one for the usual sizes (up to
+// 2 MiB); a larger document gets its own, in `own`, freed with it. The result
+// of a parse lives until the parser's next parse.
+simdjson::dom::parser& ThreadParser(size_t size, std::optional<simdjson::dom::parser>& own);
+
+}  // namespace switchboard::providers
