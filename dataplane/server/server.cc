@@ -397,6 +397,9 @@ net::awaitable<void> RunSession(tcp::socket socket, Worker& worker, ServerState&
     }
     if (bec) break;
     stream.expires_never();
+    // The read buffer (4 KiB or more) is not needed while the request is
+    // served, which for a stream is minutes; thousands of streams are held.
+    if (buffer.size() == 0) buffer.shrink_to_fit();
 
     const auto& request = parser.get();
     bool keep_alive = request.keep_alive() && !state.draining.load();

@@ -22,7 +22,7 @@ constexpr std::chrono::seconds kMaxIdleAge{45};
 // The buffer answer bodies are read into starts small, as most reads of a
 // stream are one small event and thousands of streams may be held open, and
 // doubles whenever a read fills it (large non-streamed answers).
-constexpr size_t kBodyBufferFirstBytes = 2 * 1024;
+constexpr size_t kBodyBufferFirstBytes = 1024;
 constexpr size_t kBodyBufferMaxBytes = 64 * 1024;
 
 bool IsIpAddress(const std::string& host) {
