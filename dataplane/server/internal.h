@@ -28,6 +28,7 @@
 #include "dataplane/routing/snapshot.h"
 #include "dataplane/upstream/client.h"
 #include "dataplane/upstream/http_head.h"
+#include "dataplane/upstream/write_now.h"
 
 namespace switchboard::server {
 

@@ -61,9 +61,16 @@ void Responder::WriteHead(upstream::HeadWriter& head, int status, std::string_vi
 }
 
 net::awaitable<bool> Responder::Write(std::array<net::const_buffer, 3> buffers) {
+  beast::error_code ec;
+  if (upstream::WriteNow(stream_.socket(), buffers, ec)) co_return true;
+  if (ec) {
+    failed_ = true;
+    co_return false;
+  }
+  // The client's socket is full: wait for it, within the write timeout.
   stream_.expires_after(write_timeout_);
-  auto [ec, n] = co_await net::async_write(stream_, buffers, kUseTuple);
-  if (ec) failed_ = true;
+  auto [wec, n] = co_await net::async_write(stream_, buffers, kUseTuple);
+  if (wec) failed_ = true;
   co_return !failed_;
 }
 

@@ -10,6 +10,7 @@
 #include <boost/asio/write.hpp>
 
 #include "dataplane/upstream/http_head.h"
+#include "dataplane/upstream/write_now.h"
 
 namespace switchboard::upstream {
 namespace {
@@ -213,10 +214,16 @@ net::awaitable<absl::Status> Call::SendAndReadHeader(const providers::UpstreamRe
   const std::string& head_text = head.End();
 
   Connection& conn = *connection_;
-  conn.lowest().expires_after(timeouts_.idle);
   std::array<net::const_buffer, 2> buffers = {net::buffer(head_text), net::buffer(request.body)};
-  auto [wec, written] =
-      co_await conn.With([&](auto& stream) { return net::async_write(stream, buffers, kUseTuple); });
+  beast::error_code wec;
+  // A plain connection takes a small request at once; TLS goes through its stream.
+  bool sent_now = !conn.tls && WriteNow(conn.plain->socket(), buffers, wec);
+  if (!sent_now && !wec) {
+    conn.lowest().expires_after(timeouts_.idle);
+    auto [async_ec, written] =
+        co_await conn.With([&](auto& stream) { return net::async_write(stream, buffers, kUseTuple); });
+    wec = async_ec;
+  }
   if (wec) {
     retryable = conn.reused && !cancelled_;
     absl::Status failed = Fail(Failure::kReset, "could not send the request to upstream " + request.url.host_header, wec);

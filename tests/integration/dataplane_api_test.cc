@@ -69,6 +69,35 @@ TEST_F(ApiTest, ForwardsClientBodyWithUpstreamModelNameAndKey) {
   EXPECT_EQ(seen.Json(), expected) << seen.body;
 }
 
+// A request and an answer larger than a socket's buffers: both writes go on
+// past a full socket and arrive whole.
+TEST_F(ApiTest, LargeRequestAndAnswerArriveWhole) {
+  std::string yaml = StandardConfig(upstream_, {});
+  const std::string small_limit = "bodyLimitBytes: 1024";
+  ASSERT_NE(yaml.find(small_limit), std::string::npos);
+  yaml.replace(yaml.find(small_limit), small_limit.size(), "bodyLimitBytes: 16777216");
+  ASSERT_NO_FATAL_FAILURE(Start(yaml));
+  std::string history;
+  while (history.size() < (6 << 20)) {
+    history += "A long roleplay history line, number " + std::to_string(history.size()) + ".\n";
+  }
+  std::string long_answer(20 << 20, 'z');
+  nlohmann::json answer = UpstreamCompletion(long_answer);
+  upstream_.SetHandler([answer](const RecordedRequest&, ResponseWriter& writer) { writer.SendJson(200, answer); });
+  nlohmann::json request = {{"model", "up"}, {"messages", {{{"role", "user"}, {"content", history}}}}};
+
+  HttpResponse response = PostChat(request);
+
+  ASSERT_TRUE(response.ok()) << response.error;
+  ASSERT_EQ(response.status, 200) << response.body.substr(0, 300);
+  EXPECT_EQ(response.body.size(), answer.dump().size());
+  EXPECT_TRUE(response.Json() == answer) << "the answer changed on its way";
+  ASSERT_TRUE(upstream_.WaitForRequests(1, kWait));
+  nlohmann::json seen = upstream_.Requests().at(0).Json();
+  EXPECT_EQ(seen["model"], "upstream-model");
+  EXPECT_TRUE(seen["messages"][0]["content"] == history) << "the request changed on its way";
+}
+
 TEST_F(ApiTest, NoAuthorizationHeaderWhenNoKeyTargetsTheModel) {
   ASSERT_NO_FATAL_FAILURE(StartStandard());
   HttpResponse response = PostChat(ChatRequest("local"));

@@ -78,6 +78,39 @@ TEST_F(StreamTest, EventsArriveAsTheUpstreamSendsThem) {
   EXPECT_EQ(sent["model"], "upstream-model") << sent.dump();
 }
 
+// More than the sockets between the router and the client hold: the router's
+// writes to the client fill its send buffer and go on as the client reads.
+TEST_F(StreamTest, ALargeStreamArrivesWholeAndInOrderThroughAFullSocket) {
+  ASSERT_NO_FATAL_FAILURE(StartStandard());
+  constexpr int kEvents = 4000;
+  const std::string filler(4000, 'x');
+  upstream_.SetHandler([&filler](const RecordedRequest&, ResponseWriter& writer) {
+    writer.StartStream(200, kSseHeaders);
+    std::string batch;
+    for (int i = 0; i < kEvents; ++i) {
+      batch += SseEvent(UpstreamChunk(std::to_string(i) + ":" + filler));
+      if (batch.size() > (256 << 10)) {
+        if (!writer.WriteChunk(batch)) return;
+        batch.clear();
+      }
+    }
+    writer.WriteChunk(batch + SseEvent("[DONE]"));
+    writer.EndStream();
+  });
+
+  auto stream = StreamChat(ChatRequest("up", true));
+  ASSERT_NO_FATAL_FAILURE(ExpectSseHead(*stream));
+  for (int i = 0; i < kEvents; ++i) {
+    SseItem item = NextNonComment(*stream);
+    ASSERT_EQ(SseKindName(item.kind), "data") << "event " << i << ": " << item.text.substr(0, 200);
+    auto chunk = nlohmann::json::parse(item.text, nullptr, false);
+    ASSERT_FALSE(chunk.is_discarded()) << "event " << i;
+    ASSERT_EQ(chunk["choices"][0]["delta"]["content"], std::to_string(i) + ":" + filler) << "event " << i;
+  }
+  ExpectData(NextNonComment(*stream), "[DONE]");
+  ExpectEnd(NextNonComment(*stream));
+}
+
 TEST_F(StreamTest, DoneIsAddedWhenTheUpstreamOmitsIt) {
   ASSERT_NO_FATAL_FAILURE(StartStandard());
   for (Framing framing : {Framing::kChunked, Framing::kCloseDelimited}) {
