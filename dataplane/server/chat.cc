@@ -26,6 +26,10 @@ using providers::ClientError;
 constexpr std::string_view kDone = "data: [DONE]\n\n";
 constexpr std::string_view kKeepAlive = ": keep-alive\n\n";
 constexpr uint64_t kErrorBodyLimit = 1 << 20;
+// How long a finished stream waits for the end of the upstream's HTTP body
+// (it comes within microseconds; an upstream that holds it open costs its
+// clients this much at the end of each stream).
+constexpr std::chrono::milliseconds kFinishBodyWait{50};
 // A Retry-After longer than this is passed to the client instead of waited out.
 constexpr std::chrono::seconds kLongestRetryAfter{10};
 
@@ -246,7 +250,13 @@ net::awaitable<void> RelayStream(RequestContext& ctx, upstream::Call& call, prov
   out += kDone;
   outcome.usage = translator.usage();
   LogWarnings(ctx, outcome, "upstream answer adapted", translator.warnings());
-  if (co_await r.SendSse(out)) co_await r.EndSse();
+  if (!co_await r.SendSse(out)) co_return;
+  // The client has every event. An upstream that sent [DONE] before ending
+  // its HTTP body ends it right after: read that end (briefly) before ending
+  // ours, so that the connection is back in the pool when the client's next
+  // request comes, instead of closed.
+  if (!ctx.watch.client_gone()) co_await call.FinishBody(kFinishBodyWait);
+  co_await r.EndSse();
 }
 
 metrics::AttemptOutcome ClassifyAttempt(const upstream::Call& call, bool client_gone) {

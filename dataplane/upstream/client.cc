@@ -3,6 +3,7 @@
 #include <sys/socket.h>
 
 #include <array>
+#include <charconv>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -149,12 +150,24 @@ absl::Status Call::Fail(Failure failure, const std::string& what, const beast::e
 
 net::awaitable<absl::Status> Call::Connect(const Url& url) {
   auto conn = std::make_unique<Connection>();
-  net::ip::tcp::resolver resolver(pool_.executor());
-  auto [rec, endpoints] = co_await resolver.async_resolve(url.host, url.port, kUseTuple);
-  if (cancelled_) co_return absl::CancelledError("the request was cancelled");
-  if (rec) {
-    absl::Status failed = Fail(Failure::kResolve, "could not resolve upstream host " + url.host, rec);
-    co_return failed;
+  // An IP address needs no lookup (the resolver runs getaddrinfo on a thread of
+  // its own: a hand-off there and back for every new connection).
+  net::ip::tcp::resolver::results_type endpoints;
+  beast::error_code literal_ec;
+  net::ip::address literal = net::ip::make_address(url.host, literal_ec);
+  uint16_t port = 0;
+  auto [port_end, port_ec] = std::from_chars(url.port.data(), url.port.data() + url.port.size(), port);
+  if (!literal_ec && port_ec == std::errc() && port_end == url.port.data() + url.port.size()) {
+    endpoints = net::ip::tcp::resolver::results_type::create(net::ip::tcp::endpoint(literal, port), url.host, url.port);
+  } else {
+    net::ip::tcp::resolver resolver(pool_.executor());
+    auto [rec, resolved] = co_await resolver.async_resolve(url.host, url.port, kUseTuple);
+    if (cancelled_) co_return absl::CancelledError("the request was cancelled");
+    if (rec) {
+      absl::Status failed = Fail(Failure::kResolve, "could not resolve upstream host " + url.host, rec);
+      co_return failed;
+    }
+    endpoints = std::move(resolved);
   }
 
   if (url.tls) {
@@ -333,6 +346,24 @@ net::awaitable<absl::StatusOr<std::string>> Call::ReadAll(uint64_t limit) {
     body.append(*chunk);
   }
   co_return body;
+}
+
+net::awaitable<void> Call::FinishBody(std::chrono::milliseconds limit) {
+  // More than a terminating chunk and some trailing events: not worth waiting for.
+  constexpr size_t kMaxDrainBytes = 64 * 1024;
+  if (body_done_ || cancelled_ || !parser_ || !connection_) co_return;
+  const Timeouts saved_timeouts = timeouts_;
+  const Failure saved_failure = failure_;
+  timeouts_.idle = limit;
+  size_t drained = 0;
+  for (;;) {
+    auto chunk = co_await ReadSome();
+    if (!chunk.ok() || chunk->empty()) break;
+    drained += chunk->size();
+    if (drained > kMaxDrainBytes) break;
+  }
+  timeouts_ = saved_timeouts;
+  failure_ = saved_failure;
 }
 
 void Call::Cancel() {

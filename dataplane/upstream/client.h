@@ -92,6 +92,13 @@ class Call {
   // The whole body; ResourceExhausted past `limit` bytes.
   net::awaitable<absl::StatusOr<std::string>> ReadAll(uint64_t limit);
 
+  // Reads what is left of the body and drops it, for at most `limit`: a
+  // stream whose [DONE] came before the end of its HTTP body can then give
+  // its connection back to the pool instead of closing it. Changes neither
+  // failure() nor anything a caller reads; on timeout the connection is
+  // simply not reused.
+  net::awaitable<void> FinishBody(std::chrono::milliseconds limit);
+
   // Closes the connection: any pending operation completes at once with an
   // error, and later ones fail with CancelledError. Call from the Call's thread.
   void Cancel();

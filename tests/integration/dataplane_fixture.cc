@@ -71,9 +71,9 @@ std::string ErrorMessage(const std::string& body) {
   return message.is_string() ? message.get<std::string>() : "";
 }
 
-void DataPlaneTest::Start(const std::string& yaml, const EnvVars& env) {
+void DataPlaneTest::Start(const std::string& yaml, const EnvVars& env, const std::vector<std::string>& args) {
   std::string config = dir_.WriteFile("config.yaml", yaml);
-  dataplane_ = std::make_unique<DataPlaneProcess>(SWITCHBOARD_DATAPLANE_BIN, config, std::vector<std::string>{}, env);
+  dataplane_ = std::make_unique<DataPlaneProcess>(SWITCHBOARD_DATAPLANE_BIN, config, args, env);
   if (!dataplane_->WaitReady(kWait)) {
     std::optional<int> exit = dataplane_->WaitExit(std::chrono::milliseconds(0));
     FAIL() << "data plane not ready: " << (exit ? "exited with status " + std::to_string(*exit) : "still running")

@@ -54,9 +54,10 @@ class DataPlaneTest : public ::testing::Test {
  protected:
   void TearDown() override;
 
-  // Writes `yaml` and starts the data plane on it; fails the test unless it
-  // becomes ready. Call through ASSERT_NO_FATAL_FAILURE.
-  void Start(const std::string& yaml, const EnvVars& env = {});
+  // Writes `yaml` and starts the data plane on it (with `args` added to its
+  // command line); fails the test unless it becomes ready. Call through
+  // ASSERT_NO_FATAL_FAILURE.
+  void Start(const std::string& yaml, const EnvVars& env = {}, const std::vector<std::string>& args = {});
   void StartStandard(const ConfigOptions& options = {}) { Start(StandardConfig(upstream_, options)); }
 
   const std::string& api() const { return dataplane_->api(); }

@@ -111,6 +111,50 @@ TEST_F(StreamTest, ALargeStreamArrivesWholeAndInOrderThroughAFullSocket) {
   ExpectEnd(NextNonComment(*stream));
 }
 
+// A stream that ended ([DONE], then the end of the HTTP body) leaves its
+// upstream connection for the next request. (Each I/O thread keeps its own
+// connections: one thread, so that all requests meet the same pool.)
+TEST_F(StreamTest, StreamsReuseTheUpstreamConnection) {
+  ASSERT_NO_FATAL_FAILURE(Start(StandardConfig(upstream_, {}), {}, {"--threads", "1"}));
+  upstream_.SetHandler([](const RecordedRequest&, ResponseWriter& writer) {
+    writer.StartStream(200, kSseHeaders);
+    writer.WriteChunk(SseEvent(UpstreamChunk("A")) + SseEvent("[DONE]"));
+    writer.EndStream();
+  });
+  for (int i = 0; i < 3; ++i) {
+    auto stream = StreamChat(ChatRequest("up", true));
+    ASSERT_NO_FATAL_FAILURE(ExpectSseHead(*stream));
+    ExpectDataJson(NextNonComment(*stream), UpstreamChunk("A"));
+    ExpectData(NextNonComment(*stream), "[DONE]");
+    ExpectEnd(NextNonComment(*stream));
+  }
+  ASSERT_TRUE(upstream_.WaitForRequests(3, kWait));
+  EXPECT_EQ(upstream_.connections_accepted(), 1);
+}
+
+// An upstream that sends [DONE] and then keeps its body open: the client
+// gets every event and the end of its stream all the same (after a short
+// wait), and the connection is not reused.
+TEST_F(StreamTest, AnUpstreamThatNeverEndsItsBodyAfterDoneIsNotWaitedFor) {
+  ASSERT_NO_FATAL_FAILURE(Start(StandardConfig(upstream_, {}), {}, {"--threads", "1"}));
+  Gate release;
+  upstream_.SetHandler([release](const RecordedRequest&, ResponseWriter& writer) {
+    writer.StartStream(200, kSseHeaders);
+    writer.WriteChunk(SseEvent(UpstreamChunk("A")) + SseEvent("[DONE]"));
+    writer.Await(release, kWait);
+  });
+  for (int i = 0; i < 2; ++i) {
+    auto stream = StreamChat(ChatRequest("up", true));
+    ASSERT_NO_FATAL_FAILURE(ExpectSseHead(*stream));
+    ExpectDataJson(NextNonComment(*stream), UpstreamChunk("A"));
+    ExpectData(NextNonComment(*stream), "[DONE]");
+    ExpectEnd(NextNonComment(*stream));
+  }
+  ASSERT_TRUE(upstream_.WaitForRequests(2, kWait));
+  EXPECT_EQ(upstream_.connections_accepted(), 2);
+  release.Open();
+}
+
 TEST_F(StreamTest, DoneIsAddedWhenTheUpstreamOmitsIt) {
   ASSERT_NO_FATAL_FAILURE(StartStandard());
   for (Framing framing : {Framing::kChunked, Framing::kCloseDelimited}) {
