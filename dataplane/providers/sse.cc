@@ -1,34 +1,52 @@
 #include "dataplane/providers/sse.h"
 
+#include <algorithm>
+#include <cstring>
+
 namespace switchboard::providers {
 
 bool SseParser::Feed(std::string_view bytes, std::vector<SseEvent>& out) {
   if (failed_) return false;
+  const char* base = bytes.data();
+  const size_t n = bytes.size();
+  // Line ends are found with memchr: '\n' for each line, '\r' once (most
+  // streams have none) and again only after passing one.
+  auto find = [&](char c, size_t from) {
+    const void* at = from < n ? std::memchr(base + from, c, n - from) : nullptr;
+    return at == nullptr ? n : static_cast<size_t>(static_cast<const char*>(at) - base);
+  };
   size_t start = 0;
-  for (size_t i = 0; i < bytes.size(); ++i) {
-    char c = bytes[i];
-    if (c != '\n' && c != '\r') continue;
-    if (c == '\n' && saw_cr_ && i == start && line_.empty()) {
-      // second half of a "\r\n" split across two Feed calls, or right after '\r'
+  size_t next_cr = find('\r', 0);
+  while (start < n) {
+    if (saw_cr_) {
+      // The '\n' of a "\r\n" split across two Feed calls.
       saw_cr_ = false;
-      start = i + 1;
-      continue;
+      if (base[start] == '\n' && line_.empty()) {
+        ++start;
+        continue;
+      }
     }
-    line_.append(bytes.substr(start, i - start));
-    ProcessLine(line_, out);
-    line_.clear();
-    saw_cr_ = c == '\r';
-    start = i + 1;
-    if (c == '\r' && i + 1 < bytes.size() && bytes[i + 1] == '\n') {
-      ++i;
-      start = i + 1;
-      saw_cr_ = false;
+    if (next_cr < start) next_cr = find('\r', start);
+    size_t end = std::min(find('\n', start), next_cr);
+    if (end == n) break;  // an unfinished line: kept for the next call
+    std::string_view line = bytes.substr(start, end - start);
+    if (line_.empty()) {
+      ProcessLine(line, out);  // the whole line is here: no copy
+    } else {
+      line_.append(line);
+      ProcessLine(line_, out);
+      line_.clear();
+    }
+    start = end + 1;
+    if (base[end] == '\r') {
+      if (start < n) {
+        if (base[start] == '\n') ++start;
+      } else {
+        saw_cr_ = true;
+      }
     }
   }
-  if (start < bytes.size()) {
-    saw_cr_ = false;
-    line_.append(bytes.substr(start));
-  }
+  if (start < n) line_.append(bytes.substr(start));
   if (line_.size() + pending_.data.size() > max_event_bytes_) failed_ = true;
   return !failed_;
 }
