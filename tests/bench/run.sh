@@ -462,6 +462,11 @@ start_portkey() {
 note "portkey: $portkey_status"
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+# CPU time the hypervisor gave to other guests ("steal"): on a shared VM it
+# makes every figure of the run slower, the direct ones too; printed with the
+# table so that a run under heavy steal is recognised as such.
+cpu_ticks() { awk '/^cpu /{ t = 0; for (i = 2; i <= NF; i++) t += $i; print t, $9 }' /proc/stat; }
+read -r ticks_before steal_before < <(cpu_ticks)
 
 # --- case 1 and 2: wrk ------------------------------------------------------------
 
@@ -637,12 +642,16 @@ churn_line="changes $(kv "$workdir/churn" changes), failed $(kv "$workdir/churn"
 fi
 
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+read -r ticks_after steal_after < <(cpu_ticks)
+steal_pct=$(awk -v t=$((ticks_after - ticks_before)) -v s=$((steal_after - steal_before)) \
+  'BEGIN { if (t > 0) printf "%.1f", 100 * s / t; else print "?" }')
 
 # --- report -----------------------------------------------------------------------
 
 echo
 echo "Switchboard benchmark — $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) CPUs ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -n1)), $placement"
 echo "load average before: $load_before; after: $load_after$([[ "$quick" == 1 ]] && echo "; BENCH_QUICK=1")"
+echo "CPU steal during the run: $steal_pct % of all CPU time (above a few %, the hypervisor's other guests slowed this run)"
 echo "data plane: $dataplane_threads I/O thread(s); mocks: 1 thread each; streamed answers: $chunks chunks x $chunk_bytes B"
 echo "portkey: $portkey_status"
 echo "ratio = switchboard / direct; added = switchboard - direct (latency rows); portkey column: through Portkey"
