@@ -143,7 +143,8 @@ class DisconnectWatch {
     bool gone = false;
     std::function<void()> on_gone;
   };
-  static net::awaitable<void> Watch(tcp::socket& socket, std::shared_ptr<State> state);
+  // The wait's completion: runs on the session's thread.
+  static void Woke(tcp::socket& socket, State& state, const beast::error_code& ec);
 
   beast::tcp_stream& stream_;
   std::shared_ptr<State> state_;

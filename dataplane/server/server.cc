@@ -140,7 +140,10 @@ DisconnectWatch::~DisconnectWatch() { Stop(); }
 void DisconnectWatch::Start() {
   if (running_) return;
   running_ = true;
-  net::co_spawn(stream_.get_executor(), Watch(stream_.socket(), state_), net::detached);
+  // A plain completion handler (no coroutine of its own): one per request.
+  tcp::socket& socket = stream_.socket();
+  socket.async_wait(tcp::socket::wait_read,
+                    [&socket, state = state_](const beast::error_code& ec) { Woke(socket, *state, ec); });
 }
 
 void DisconnectWatch::Stop() {
@@ -153,10 +156,9 @@ void DisconnectWatch::Stop() {
   stream_.socket().cancel(ec);
 }
 
-net::awaitable<void> DisconnectWatch::Watch(tcp::socket& socket, std::shared_ptr<State> state) {
-  auto [ec] = co_await socket.async_wait(tcp::socket::wait_read, kUseTuple);
+void DisconnectWatch::Woke(tcp::socket& socket, State& state, const beast::error_code& ec) {
   // After Stop() the socket may already be gone: touch nothing but `state`.
-  if (state->stopped) co_return;
+  if (state.stopped) return;
   bool gone = static_cast<bool>(ec);
   if (!gone) {
     char byte;
@@ -166,8 +168,8 @@ net::awaitable<void> DisconnectWatch::Watch(tcp::socket& socket, std::shared_ptr
     // failed write will tell us if it leaves later.
   }
   if (gone) {
-    state->gone = true;
-    if (state->on_gone) state->on_gone();
+    state.gone = true;
+    if (state.on_gone) state.on_gone();
   }
 }
 
