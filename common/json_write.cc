@@ -163,6 +163,9 @@ bool AppendJsonString(std::string_view text, std::string& out) {
   return false;
 }
 
+void AppendJsonInteger(int64_t value, std::string& out) { WriteInteger(value, out); }
+void AppendJsonInteger(uint64_t value, std::string& out) { WriteInteger(value, out); }
+
 void AppendJsonStringReplacing(std::string_view text, std::string& out) {
   if (AppendJsonString(text, out)) return;
   out += json(std::string(text)).dump(-1, ' ', false, json::error_handler_t::replace);

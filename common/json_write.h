@@ -6,6 +6,7 @@
 // valid UTF-8 falls back to nlohmann's dump, which replaces the bad bytes.
 // Pure and thread-safe.
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -24,5 +25,9 @@ bool AppendJsonString(std::string_view text, std::string& out);
 // As AppendJsonString, with invalid UTF-8 bytes replaced by U+FFFD as
 // nlohmann's dump does.
 void AppendJsonStringReplacing(std::string_view text, std::string& out);
+
+// Appends `value` as a JSON number.
+void AppendJsonInteger(int64_t value, std::string& out);
+void AppendJsonInteger(uint64_t value, std::string& out);
 
 }  // namespace switchboard

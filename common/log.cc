@@ -103,18 +103,14 @@ Line& Line::Add(std::string_view key, double value) {
 Line& Line::AddInteger(std::string_view key, int64_t value) {
   if (!enabled_) return *this;
   Key(key);
-  char buffer[24];
-  auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, value);
-  text_.append(buffer, end);
+  AppendJsonInteger(value, text_);
   return *this;
 }
 
 Line& Line::AddUnsigned(std::string_view key, uint64_t value) {
   if (!enabled_) return *this;
   Key(key);
-  char buffer[24];
-  auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, value);
-  text_.append(buffer, end);
+  AppendJsonInteger(value, text_);
   return *this;
 }
 

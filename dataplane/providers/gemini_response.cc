@@ -12,7 +12,6 @@ namespace {
 
 using nlohmann::json;
 
-
 // A count the upstream sent, or -1 when absent. A negative count is as good as
 // none, and counts are capped far above any real one, so that sums of them
 // cannot overflow (fuzz: sse_translators).

@@ -1,5 +1,7 @@
 #include "dataplane/server/routes.h"
 
+#include "absl/strings/match.h"
+
 namespace switchboard::server {
 
 std::string NormalizePath(std::string_view target) {
@@ -34,11 +36,10 @@ Route MatchProfileRoute(std::string_view rest, std::string* model_id) {
 
 std::string_view PresentedClientKey(std::string_view authorization, std::string_view x_api_key) {
   constexpr std::string_view kBearer = "bearer ";
-  if (authorization.size() <= kBearer.size()) return x_api_key;
-  for (size_t i = 0; i < kBearer.size(); ++i) {
-    char c = authorization[i];
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    if (c != kBearer[i]) return x_api_key;
+  if (authorization.size() <= kBearer.size() ||
+      !absl::StartsWithIgnoreCase(absl::string_view(authorization.data(), authorization.size()),
+                                  absl::string_view(kBearer.data(), kBearer.size()))) {
+    return x_api_key;
   }
   return authorization.substr(kBearer.size());
 }

@@ -37,23 +37,15 @@ void Responder::WriteHead(upstream::HeadWriter& head, int status, std::string_vi
   }
   head.Field("Content-Type", content_type);
   // A later header of the same name replaces an earlier one.
-  auto replaced_later = [](const Headers& list, size_t i, const Headers* after) {
-    for (size_t j = i + 1; j < list.size(); ++j) {
-      if (upstream::SameFieldName(list[i].first, list[j].first)) return true;
-    }
-    if (after != nullptr) {
-      for (const auto& [name, value] : *after) {
-        if (upstream::SameFieldName(list[i].first, name)) return true;
-      }
-    }
-    return false;
-  };
   for (size_t i = 0; i < extra_.size(); ++i) {
-    if (!replaced_later(extra_, i, headers)) head.Field(extra_[i].first, extra_[i].second);
+    const auto& [name, value] = extra_[i];
+    if (upstream::HasField(extra_, name, i + 1) || (headers != nullptr && upstream::HasField(*headers, name))) continue;
+    head.Field(name, value);
   }
   if (headers != nullptr) {
     for (size_t i = 0; i < headers->size(); ++i) {
-      if (!replaced_later(*headers, i, nullptr)) head.Field((*headers)[i].first, (*headers)[i].second);
+      const auto& [name, value] = (*headers)[i];
+      if (!upstream::HasField(*headers, name, i + 1)) head.Field(name, value);
     }
   }
   // HTTP/1.1 keeps the connection by default.

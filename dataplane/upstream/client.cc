@@ -27,12 +27,6 @@ constexpr std::chrono::seconds kMaxIdleAge{45};
 constexpr size_t kBodyBufferFirstBytes = 1024;
 constexpr size_t kBodyBufferMaxBytes = 64 * 1024;
 
-bool IsIpAddress(const std::string& host) {
-  beast::error_code ec;
-  net::ip::make_address(host, ec);
-  return !ec;
-}
-
 }  // namespace
 
 struct Connection {
@@ -155,9 +149,10 @@ net::awaitable<absl::Status> Call::Connect(const Url& url) {
   net::ip::tcp::resolver::results_type endpoints;
   beast::error_code literal_ec;
   net::ip::address literal = net::ip::make_address(url.host, literal_ec);
+  const bool host_is_ip = !literal_ec;
   uint16_t port = 0;
   auto [port_end, port_ec] = std::from_chars(url.port.data(), url.port.data() + url.port.size(), port);
-  if (!literal_ec && port_ec == std::errc() && port_end == url.port.data() + url.port.size()) {
+  if (host_is_ip && port_ec == std::errc() && port_end == url.port.data() + url.port.size()) {
     endpoints = net::ip::tcp::resolver::results_type::create(net::ip::tcp::endpoint(literal, port), url.host, url.port);
   } else {
     net::ip::tcp::resolver resolver(pool_.executor());
@@ -187,7 +182,8 @@ net::awaitable<absl::Status> Call::Connect(const Url& url) {
 
   if (url.tls) {
     auto& tls = *connection_->tls;
-    if (!IsIpAddress(url.host) && !SSL_set_tlsext_host_name(tls.native_handle(), url.host.c_str())) {
+    // (No server name for an IP address.)
+    if (!host_is_ip && !SSL_set_tlsext_host_name(tls.native_handle(), url.host.c_str())) {
       co_return absl::InternalError("could not set TLS server name");
     }
     tls.set_verify_mode(net::ssl::verify_peer);
@@ -207,18 +203,12 @@ net::awaitable<absl::Status> Call::SendAndReadHeader(const providers::UpstreamRe
   head.RequestLine("POST", request.url.target);
   // The adapter's headers come last; one of them replaces a default (or an
   // earlier one) of the same name.
-  auto overridden = [&](std::string_view name, size_t from) {
-    for (size_t j = from; j < request.headers.size(); ++j) {
-      if (SameFieldName(name, request.headers[j].first)) return true;
-    }
-    return false;
-  };
-  if (!overridden("Host", 0)) head.Field("Host", request.url.host_header);
-  if (!overridden("User-Agent", 0)) head.Field("User-Agent", "switchboard");
+  if (!HasField(request.headers, "Host")) head.Field("Host", request.url.host_header);
+  if (!HasField(request.headers, "User-Agent")) head.Field("User-Agent", "switchboard");
   for (size_t i = 0; i < request.headers.size(); ++i) {
     const auto& [name, value] = request.headers[i];
     if (SameFieldName(name, "Content-Length") || SameFieldName(name, "Connection") ||
-        SameFieldName(name, "Transfer-Encoding") || overridden(name, i + 1)) {
+        SameFieldName(name, "Transfer-Encoding") || HasField(request.headers, name, i + 1)) {
       continue;
     }
     head.Field(name, value);

@@ -7,6 +7,8 @@
 
 #include <boost/beast/http/status.hpp>
 
+#include "absl/strings/match.h"
+
 namespace switchboard::upstream {
 
 void HeadWriter::AppendClean(std::string_view text) {
@@ -67,14 +69,14 @@ std::string_view ChunkPrefix(size_t size, char* out) {
 }
 
 bool SameFieldName(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
+  return absl::EqualsIgnoreCase(absl::string_view(a.data(), a.size()), absl::string_view(b.data(), b.size()));
+}
+
+bool HasField(const FieldList& list, std::string_view name, size_t from) {
+  for (size_t i = from; i < list.size(); ++i) {
+    if (SameFieldName(name, list[i].first)) return true;
   }
-  return true;
+  return false;
 }
 
 }  // namespace switchboard::upstream

@@ -8,6 +8,8 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace switchboard::upstream {
 
@@ -39,5 +41,13 @@ inline constexpr std::string_view kLastChunk = "0\r\n\r\n";
 
 // Case-insensitive ASCII comparison of header names.
 bool SameFieldName(std::string_view a, std::string_view b);
+
+// Header fields as the data plane keeps them (name, value), in order.
+using FieldList = std::vector<std::pair<std::string, std::string>>;
+
+// True when list[from...] has a field named `name`. Where a later field
+// replaces an earlier one of the same name, the earlier one is written only
+// when this is false for the fields after it.
+bool HasField(const FieldList& list, std::string_view name, size_t from = 0);
 
 }  // namespace switchboard::upstream

@@ -132,5 +132,14 @@ TEST(SameFieldNameTest, IgnoresAsciiCase) {
   EXPECT_FALSE(SameFieldName("Host", "Hos"));
 }
 
+TEST(HasFieldTest, LooksFromAPositionOnIgnoringCase) {
+  FieldList list = {{"Content-Type", "a"}, {"X-A", "1"}, {"x-a", "2"}};
+  EXPECT_TRUE(HasField(list, "content-type"));
+  EXPECT_FALSE(HasField(list, "content-type", 1));
+  EXPECT_TRUE(HasField(list, "X-A", 2));
+  EXPECT_FALSE(HasField(list, "X-A", 3));
+  EXPECT_FALSE(HasField({}, "Host"));
+}
+
 }  // namespace
 }  // namespace switchboard::upstream
