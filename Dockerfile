@@ -57,6 +57,7 @@ RUN apt-get update \
       ca-certificates \
       libabsl20220623 \
       libgrpc++1.51 \
+      libmimalloc2.0 \
       libprometheus-cpp-core1.0 \
       libprotobuf32 \
       libre2-9 \

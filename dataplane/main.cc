@@ -21,9 +21,27 @@
 #include "dataplane/server/server.h"
 #include "dataplane/source/config_source.h"
 
+#ifdef SWITCHBOARD_WITH_MIMALLOC
+#include <mimalloc.h>
+#endif
+
 namespace {
 
 using namespace switchboard;
+
+// The malloc this process got: "mimalloc" when the build links it and the
+// dynamic linker bound malloc to it (a block from malloc lies in mimalloc's
+// heap), else "system" (libc's, or one LD_PRELOAD put in). The ready log line
+// names it.
+std::string AllocatorName() {
+#ifdef SWITCHBOARD_WITH_MIMALLOC
+  void* probe = std::malloc(64);
+  bool mimalloc = mi_is_in_heap_region(probe);
+  std::free(probe);
+  if (mimalloc) return "mimalloc";
+#endif
+  return "system";
+}
 
 constexpr const char* kUsage = R"(usage: switchboard-dataplane --config FILE [options]
        switchboard-dataplane --config-url URL [options]
@@ -208,7 +226,8 @@ int RunManaged(const Flags& flags) {
   log::Info("ready", {{"api", server.api_address()},
                       {"admin", server.admin_address()},
                       {"control_plane", flags.control_plane},
-                      {"node_id", client_options.node_id}});
+                      {"node_id", client_options.node_id},
+                      {"allocator", AllocatorName()}});
   server.Run();
   client.Stop();
   return 0;
@@ -255,7 +274,8 @@ int main(int argc, char** argv) {
   nlohmann::json ready = {{"api", server.api_address()},
                           {"admin", server.admin_address()},
                           {"config", (*source)->name()},
-                          {"models", (*snapshot)->models().size()}};
+                          {"models", (*snapshot)->models().size()},
+                          {"allocator", AllocatorName()}};
   if (!flags.node_id.empty()) ready["node_id"] = flags.node_id;
   log::Info("ready", ready);
   server.Run();

@@ -137,6 +137,30 @@ TEST(CommandLineTest, BadCommandLineExitsTwo) {
   EXPECT_EQ(no_config.WaitExit(kWait), 2) << no_config.LogText();
 }
 
+using AllocatorTest = DataPlaneTest;
+
+// The build links mimalloc into the data plane (SWITCHBOARD_MIMALLOC, off in
+// the sanitizer build); the ready line says whether malloc really is it, so a
+// link-order change that silently brings back libc's malloc fails here.
+TEST_F(AllocatorTest, ReadyLineNamesTheMallocInUse) {
+  ASSERT_NO_FATAL_FAILURE(StartStandard());
+  std::string allocator;
+  for (const std::string& line : dataplane_->Logs()) {
+    nlohmann::json parsed = nlohmann::json::parse(line, nullptr, false);
+    if (parsed.is_object() && parsed["msg"] == "ready" && parsed["allocator"].is_string()) {
+      allocator = parsed["allocator"].get<std::string>();
+    }
+  }
+  EXPECT_EQ(allocator, SWITCHBOARD_EXPECTED_ALLOCATOR) << dataplane_->LogText();
+  upstream_.SetHandler([](const RecordedRequest&, ResponseWriter& writer) {
+    writer.SendJson(200, UpstreamCompletion("served"));
+  });
+  HttpResponse response = PostChat(ChatRequest("up"));
+  ASSERT_TRUE(response.ok()) << response.error;
+  ASSERT_EQ(response.status, 200) << response.body;
+  EXPECT_EQ(response.Json()["choices"][0]["message"]["content"], "served") << response.body;
+}
+
 using ShutdownTest = DataPlaneTest;
 
 // Polls until a fresh connection to `host_port` is refused; "" then, else the
