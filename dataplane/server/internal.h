@@ -141,10 +141,11 @@ class DisconnectWatch {
   struct State {
     bool stopped = false;
     bool gone = false;
+    char peeked = 0;  // the peek's buffer; the byte stays in the socket
     std::function<void()> on_gone;
   };
-  // The wait's completion: runs on the session's thread.
-  static void Woke(tcp::socket& socket, State& state, const beast::error_code& ec);
+  // The peek's completion: runs on the session's thread.
+  static void Woke(State& state, const beast::error_code& ec);
 
   beast::tcp_stream& stream_;
   std::shared_ptr<State> state_;

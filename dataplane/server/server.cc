@@ -132,10 +132,12 @@ DisconnectWatch::~DisconnectWatch() { Stop(); }
 void DisconnectWatch::Start() {
   if (running_) return;
   running_ = true;
-  // A plain completion handler (no coroutine of its own): one per request.
-  tcp::socket& socket = stream_.socket();
-  socket.async_wait(tcp::socket::wait_read,
-                    [&socket, state = state_](const beast::error_code& ec) { Woke(socket, *state, ec); });
+  // A plain completion handler (no coroutine of its own): one per request. A
+  // one-byte peek rather than async_wait: Asio tries it at once and then waits
+  // on the socket's existing epoll registration, where a wait would modify the
+  // registration (an epoll_ctl per request).
+  stream_.socket().async_receive(net::buffer(&state_->peeked, 1), tcp::socket::message_peek,
+                                 [state = state_](const beast::error_code& ec, size_t) { Woke(*state, ec); });
 }
 
 void DisconnectWatch::Stop() {
@@ -148,17 +150,13 @@ void DisconnectWatch::Stop() {
   stream_.socket().cancel(ec);
 }
 
-void DisconnectWatch::Woke(tcp::socket& socket, State& state, const beast::error_code& ec) {
+void DisconnectWatch::Woke(State& state, const beast::error_code& ec) {
   // After Stop() the socket may already be gone: touch nothing but `state`.
   if (state.stopped) return;
+  // EOF (the client closed) or a reset: gone. A byte peeked: the client sent
+  // more (a pipelined request); it is alive, and a failed write will tell us
+  // if it leaves later.
   bool gone = static_cast<bool>(ec);
-  if (!gone) {
-    char byte;
-    ssize_t n = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-    gone = n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
-    // n > 0: the client sent more (a pipelined request); it is alive, and a
-    // failed write will tell us if it leaves later.
-  }
   if (gone) {
     state.gone = true;
     if (state.on_gone) state.on_gone();
@@ -409,6 +407,10 @@ net::awaitable<void> RunSession(tcp::socket socket, Worker& worker, ServerState&
     RequestContext ctx{worker, state, snapshot, request, responder, watch, std::chrono::steady_clock::now()};
     co_await Dispatch(ctx);
     watch.Stop();
+    // The watch saw the client close or reset (its peek may also have left
+    // Asio believing the socket drained, so a next read would wait for an edge
+    // that already came): nothing more to read.
+    if (watch.client_gone()) break;
     if (!responder.started()) {
       // A handler that returned without answering: only when the client left.
       break;

@@ -1,7 +1,13 @@
 // The data plane's non-streamed API as a client sees it: model list, request
 // forwarding, errors, the trivial model, connection handling, admin port.
 
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <atomic>
 #include <set>
 #include <string>
 
@@ -29,6 +35,83 @@ void ExpectModelList(const HttpResponse& response, const std::vector<std::string
   }
   EXPECT_EQ(ids, std::set<std::string>(names.begin(), names.end())) << response.body;
   EXPECT_EQ(body["data"].size(), names.size()) << response.body;
+}
+
+// A plain TCP connection to 127.0.0.1:PORT, for what HttpClient does not do.
+class RawConnection {
+ public:
+  explicit RawConnection(const std::string& host_port) : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(std::stoi(host_port.substr(host_port.rfind(':') + 1))));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+  }
+  ~RawConnection() { ::close(fd_); }
+  bool connected() const { return connected_; }
+  bool Send(const std::string& bytes) {
+    return ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(bytes.size());
+  }
+  // Reads until `done(received)` or `timeout`; returns all received so far.
+  template <typename Done>
+  std::string ReadUntil(Done done, std::chrono::milliseconds timeout) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (!done(received_)) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      pollfd readable{fd_, POLLIN, 0};
+      if (left.count() <= 0 || ::poll(&readable, 1, static_cast<int>(left.count())) != 1) break;
+      char bytes[16384];
+      ssize_t n = ::recv(fd_, bytes, sizeof(bytes), 0);
+      if (n <= 0) break;
+      received_.append(bytes, static_cast<size_t>(n));
+    }
+    return received_;
+  }
+
+ private:
+  int fd_;
+  bool connected_ = false;
+  std::string received_;
+};
+
+size_t Count(const std::string& text, const std::string& what) {
+  size_t n = 0;
+  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
+// A client that sends its next request before the answer to the previous one
+// (HTTP/1.1 pipelining) gets both answers, in order: the bytes of the second
+// request are not taken for a hang-up while the first is served.
+TEST_F(ApiTest, PipelinedRequestsAreAnsweredInOrder) {
+  ASSERT_NO_FATAL_FAILURE(StartStandard());
+  Gate first_arrived, answer;
+  auto served = std::make_shared<std::atomic<int>>(0);
+  upstream_.SetHandler([first_arrived, answer, served](const RecordedRequest&, ResponseWriter& writer) {
+    int n = ++*served;
+    if (n == 1) {
+      first_arrived.Open();
+      if (!writer.Await(answer, kWait)) return;
+    }
+    writer.SendJson(200, UpstreamCompletion("answer " + std::to_string(n)));
+  });
+  std::string body = ChatRequest("up").dump();
+  std::string request = "POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+                        "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  RawConnection connection(api());
+  ASSERT_TRUE(connection.connected());
+  ASSERT_TRUE(connection.Send(request));
+  ASSERT_TRUE(first_arrived.Wait(kWait)) << "the first request did not reach the upstream";
+  ASSERT_TRUE(connection.Send(request));  // while the first is being served
+  answer.Open();
+  std::string received = connection.ReadUntil(
+      [](const std::string& text) { return text.find("answer 2") != std::string::npos; }, kWait);
+  EXPECT_EQ(Count(received, "HTTP/1.1 200 OK"), 2u) << received;
+  size_t first = received.find("answer 1"), second = received.find("answer 2");
+  ASSERT_NE(first, std::string::npos) << received;
+  ASSERT_NE(second, std::string::npos) << received;
+  EXPECT_LT(first, second) << received;
+  EXPECT_EQ(*served, 2);
 }
 
 TEST_F(ApiTest, ListsEveryModelProvider) {
