@@ -92,6 +92,7 @@ bool ScanChatBody(std::string_view text, ChatBodyScan& scan) {
   scan = ChatBodyScan();
   bool has_model = false, has_messages = false;
   std::vector<std::string_view> keys;
+  keys.reserve(16);  // a chat body has about ten top-level keys: one allocation
   for (simdjson::dom::key_value_pair field : simdjson::dom::object(root)) {
     for (std::string_view seen : keys) {
       if (seen == field.key) return false;  // a repeated key: which one counts is the tree's call

@@ -89,6 +89,7 @@ std::string NormalizeOpenAiUrl(std::string_view url) {
 UpstreamRequest OpenAiCompatAdapter::Start(const Target& target, bool stream, std::string_view key) const {
   UpstreamRequest out;
   out.url = target.url;
+  out.headers.reserve(3 + extra_headers_.size());
   out.headers.emplace_back("Content-Type", "application/json");
   out.headers.emplace_back("Accept", stream ? "text/event-stream" : "application/json");
   if (!key.empty()) out.headers.emplace_back("Authorization", "Bearer " + std::string(key));
