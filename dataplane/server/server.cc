@@ -1,7 +1,5 @@
 #include "dataplane/server/server.h"
 
-#include <sys/socket.h>
-
 #include <random>
 #include <thread>
 
