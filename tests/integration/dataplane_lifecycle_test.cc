@@ -144,14 +144,7 @@ using AllocatorTest = DataPlaneTest;
 // link-order change that silently brings back libc's malloc fails here.
 TEST_F(AllocatorTest, ReadyLineNamesTheMallocInUse) {
   ASSERT_NO_FATAL_FAILURE(StartStandard());
-  std::string allocator;
-  for (const std::string& line : dataplane_->Logs()) {
-    nlohmann::json parsed = nlohmann::json::parse(line, nullptr, false);
-    if (parsed.is_object() && parsed["msg"] == "ready" && parsed["allocator"].is_string()) {
-      allocator = parsed["allocator"].get<std::string>();
-    }
-  }
-  EXPECT_EQ(allocator, SWITCHBOARD_EXPECTED_ALLOCATOR) << dataplane_->LogText();
+  EXPECT_EQ(dataplane_->ready_allocator(), SWITCHBOARD_EXPECTED_ALLOCATOR) << dataplane_->LogText();
   upstream_.SetHandler([](const RecordedRequest&, ResponseWriter& writer) {
     writer.SendJson(200, UpstreamCompletion("served"));
   });

@@ -176,19 +176,21 @@ DataPlaneProcess::DataPlaneProcess(const std::string& binary, const std::string&
                    env) {}
 
 bool DataPlaneProcess::WaitReady(std::chrono::milliseconds timeout) {
-  std::string api, admin;
+  std::string api, admin, allocator;
   bool ready = WaitForLine(
       [&](const std::string& line) {
         auto parsed = nlohmann::json::parse(line, nullptr, false);
         if (!parsed.is_object() || parsed["msg"] != "ready") return false;
         if (parsed["api"].is_string()) api = parsed["api"].get<std::string>();
         if (parsed["admin"].is_string()) admin = parsed["admin"].get<std::string>();
+        if (parsed["allocator"].is_string()) allocator = parsed["allocator"].get<std::string>();
         return true;
       },
       timeout);
   if (ready) {
     api_ = api;
     admin_ = admin;
+    allocator_ = allocator;
   }
   return ready;
 }

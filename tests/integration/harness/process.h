@@ -86,15 +86,18 @@ class DataPlaneProcess : public ChildProcess {
   DataPlaneProcess(const std::string& binary, const std::string& config_file,
                    const std::vector<std::string>& extra_args = {}, const EnvVars& env = {});
 
-  // True once the ready line has been logged; fills api() and admin(). False
-  // when the process exits or `timeout` passes first.
+  // True once the ready line has been logged; fills api(), admin() and
+  // ready_allocator(). False when the process exits or `timeout` passes first.
   bool WaitReady(std::chrono::milliseconds timeout);
   const std::string& api() const { return api_; }      // "127.0.0.1:PORT"
   const std::string& admin() const { return admin_; }  // "127.0.0.1:PORT"
+  // The "allocator" field of the ready line ("" when it has none).
+  const std::string& ready_allocator() const { return allocator_; }
 
  private:
   std::string api_;
   std::string admin_;
+  std::string allocator_;
 };
 
 }  // namespace switchboard::testing
