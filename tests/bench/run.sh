@@ -7,8 +7,8 @@
 #   tests/bench/run.sh [BUILD_DIR]      (default: build)
 #
 # Needs, under BUILD_DIR: switchboard-dataplane, switchboard-controlplane,
-# mock_upstream and loadgen
-#   (cmake --build BUILD_DIR --target switchboard-dataplane switchboard-controlplane mock_upstream loadgen)
+# mock_upstream, hop_relay and loadgen
+#   (cmake --build BUILD_DIR --target switchboard-dataplane switchboard-controlplane mock_upstream hop_relay loadgen)
 # and wrk. Loopback only. About 6 minutes with the defaults; BENCH_QUICK=1
 # shortens every case (about 1 minute, for checking the harness; its figures
 # are too short to mean much).
@@ -35,8 +35,10 @@
 #   BENCH_CHURN_INTERVAL_MS [100]     case 7
 #   BENCH_CASES ["1 2 3 4 5 6 7"]   which cases to run
 #   BENCH_PORTKEY [auto]              auto: run Portkey when npm can install it; 0: never
+#   BENCH_HOP [1]                     1: cases 1-4 also through hop_relay, a bare byte relay in front
+#                                     of the mock: the cost of one more hop, the physical limit
 #   BENCH_PIN [1]                     1: load generators on CPU 0, servers on CPU 1 (see README)
-#   DATAPLANE_BIN, CONTROLPLANE_BIN, MOCK_BIN, LOADGEN_BIN   explicit binaries
+#   DATAPLANE_BIN, CONTROLPLANE_BIN, MOCK_BIN, HOP_BIN, LOADGEN_BIN   explicit binaries
 set -euo pipefail
 
 readonly kReadyTimeoutSeconds=20
@@ -68,6 +70,7 @@ sizes=${BENCH_SIZES:-"4096 102400 1048576"}
 size_duration=${BENCH_SIZE_DURATION:-$(q 3 0.5)}
 churn_interval_ms=${BENCH_CHURN_INTERVAL_MS:-100}
 portkey_mode=${BENCH_PORTKEY:-auto}
+hop_mode=${BENCH_HOP:-1}
 cases=${BENCH_CASES:-"1 2 3 4 5 6 7"}
 want() { [[ " $cases " == *" $1 "* ]]; }
 pin=${BENCH_PIN:-1}
@@ -88,8 +91,9 @@ dataplane_bin=${DATAPLANE_BIN:-$(find_binary switchboard-dataplane)}
 controlplane_bin=${CONTROLPLANE_BIN:-$(find_binary switchboard-controlplane)}
 mock_bin=${MOCK_BIN:-$(find_binary mock_upstream)}
 loadgen_bin=${LOADGEN_BIN:-$(find_binary loadgen)}
+hop_bin=${HOP_BIN:-$(find_binary hop_relay)}
 for pair in "switchboard-dataplane:$dataplane_bin" "switchboard-controlplane:$controlplane_bin" \
-  "mock_upstream:$mock_bin" "loadgen:$loadgen_bin"; do
+  "mock_upstream:$mock_bin" "loadgen:$loadgen_bin" $([[ "$hop_mode" == 1 ]] && echo "hop_relay:$hop_bin"); do
   [[ -x "${pair#*:}" ]] || die "${pair%%:*} not found in $build_dir (cmake --build $build_dir --target ${pair%%:*})"
 done
 
@@ -229,6 +233,16 @@ start_mock() {
   printf -v "mock_pid_$1" '%s' "${pids[-1]}"
 }
 
+# start_hop NAME HOST:PORT: starts hop_relay in front of HOST:PORT; sets
+# hop_api_NAME.
+start_hop() {
+  local api
+  "${pin_servers[@]}" "$hop_bin" --port 0 --upstream "$2" 2>"$workdir/hop-$1.log" &
+  pids+=($!)
+  api=$(wait_ready "${pids[-1]}" "$workdir/hop-$1.log" "hop_relay ($1)") || exit 1
+  printf -v "hop_api_$1" '%s' "$api"
+}
+
 # --- results ------------------------------------------------------------------
 
 # A missing figure is "?": arithmetic on it is an awk syntax error, so a
@@ -240,8 +254,8 @@ kv() {
   echo "${value:-?}"
 }
 
-rows=()  # "case|metric|unit|direct|via|portkey"; unit: rps ms count MiB pct
-row() { rows+=("$1|$2|$3|${4:--}|${5:--}|${6:--}"); }
+rows=()  # "case|metric|unit|direct|via|portkey|hop"; unit: rps ms count MiB pct
+row() { rows+=("$1|$2|$3|${4:--}|${5:--}|${6:--}|${7:--}"); }
 # verdict EXPR: "met" when the awk expression holds, "NOT met" when not, "n/a"
 # when it cannot be computed (a missing figure).
 verdict() {
@@ -294,25 +308,29 @@ wrk_measure() {
   parse_wrk "$workdir/wrk-$name"
 }
 
-# wrk_case KEY LABEL THREADS CONNS DURATION STREAM: direct, via, portkey; adds
-# rows and sets wrk_KEY to "direct|via|portkey", each "rps p50 p99 errors".
+# wrk_case KEY LABEL THREADS CONNS DURATION STREAM: direct, hop, via, portkey;
+# adds rows and sets wrk_KEY to "direct|via|portkey|hop", each "rps p50 p99 errors".
 wrk_case() {
-  local case=$1 label=$2 threads=$3 conns=$4 dur=$5 stream=$6 d v p=
+  local case=$1 label=$2 threads=$3 conns=$4 dur=$5 stream=$6 d v p= h=
   note "case $label (${dur} each) ..."
   d=$(wrk_measure "$case-direct" "$threads" "$conns" "$dur" "$mock_api_fast" mock-model "$stream")
+  if [[ -n "$hop_api_fast" ]]; then
+    h=$(wrk_measure "$case-hop" "$threads" "$conns" "$dur" "$hop_api_fast" mock-model "$stream")
+  fi
   v=$(wrk_measure "$case-via" "$threads" "$conns" "$dur" "$router_api" bench "$stream")
   if [[ -n "$portkey_api" ]]; then
     p=$(wrk_measure "$case-portkey" "$threads" "$conns" "$dur" "$portkey_api" mock-model "$stream" "${portkey_headers[@]}")
   fi
-  local dr dp50 dp99 de vr vp50 vp99 ve pr pp50 pp99 pe
+  local dr dp50 dp99 de vr vp50 vp99 ve pr pp50 pp99 pe hr hp50 hp99 he
   read -r dr dp50 _ dp99 de <<<"$d"
   read -r vr vp50 _ vp99 ve <<<"$v"
   read -r pr pp50 _ pp99 pe <<<"${p:-"- - - - -"}"
-  row "$label" "req/s" rps "$dr" "$vr" "$pr"
-  row "" "p50" ms "$dp50" "$vp50" "$pp50"
-  row "" "p99" ms "$dp99" "$vp99" "$pp99"
-  row "" "errors" count "$de" "$ve" "$pe"
-  printf -v "wrk_$case" '%s' "$dr $dp50 $dp99 $de|$vr $vp50 $vp99 $ve|$pr $pp50 $pp99 $pe"
+  read -r hr hp50 _ hp99 he <<<"${h:-"- - - - -"}"
+  row "$label" "req/s" rps "$dr" "$vr" "$pr" "$hr"
+  row "" "p50" ms "$dp50" "$vp50" "$pp50" "$hp50"
+  row "" "p99" ms "$dp99" "$vp99" "$pp99" "$hp99"
+  row "" "errors" count "$de" "$ve" "$pe" "$he"
+  printf -v "wrk_$case" '%s' "$dr $dp50 $dp99 $de|$vr $vp50 $vp99 $ve|$pr $pp50 $pp99 $pe|$hr $hp50 $hp99 $he"
 }
 
 # --- loadgen ------------------------------------------------------------------
@@ -356,6 +374,11 @@ mock_api_fast="" mock_api_delay="" mock_api_hold="" mock_pid_hold=""  # set by s
 start_mock fast "$chunks" 0
 start_mock delay "$chunks" "$stream_delay_ms"
 start_mock hold "$((hold_seconds + 1))" 1000  # a stream lasts hold_seconds
+hop_api_fast="" hop_api_delay=""  # set by start_hop
+if [[ "$hop_mode" == 1 ]]; then
+  start_hop fast "$mock_api_fast"
+  start_hop delay "$mock_api_delay"
+fi
 
 cat >"$workdir/config.yaml" <<YAML
 keyProviders:
@@ -418,6 +441,10 @@ dataplane_pid=${pids[-1]}
 router_api=$(wait_ready "$dataplane_pid" "$workdir/dataplane.log" switchboard-dataplane)
 
 check_target "mock_upstream" "$mock_api_fast" mock-model
+if [[ -n "$hop_api_fast" ]]; then
+  check_target "hop_relay" "$hop_api_fast" mock-model
+  check_target "hop_relay (delayed mock)" "$hop_api_delay" mock-model
+fi
 check_target "switchboard" "$router_api" bench
 check_target "switchboard (delayed mock)" "$router_api" bench-delay
 check_target "switchboard (processor chain)" "$router_api" bench-chain
@@ -481,34 +508,52 @@ fi
 
 # --- case 3: fixed arrival rate -----------------------------------------------------
 
+hk() { if [[ -n "$hop_api_fast" ]]; then kv "$@"; else echo -; fi; }  # kv, or "-" without the hop
+
 want 3 || rates=""
 for rate in $rates; do
   note "case 3: $rate req/s for ${rate_duration} s each ..."
   limit=$(awk -v d="$rate_duration" 'BEGIN { print int(d + 40) }')
   loadgen "$workdir/rate-$rate-direct" "$limit" rate --target "$mock_api_fast" --rate "$rate" \
     --connections "$rate_connections" --duration "$rate_duration" --warmup "$loadgen_warmup"
+  : >"$workdir/rate-$rate-hop"
+  if [[ -n "$hop_api_fast" ]]; then
+    loadgen "$workdir/rate-$rate-hop" "$limit" rate --target "$hop_api_fast" --rate "$rate" \
+      --connections "$rate_connections" --duration "$rate_duration" --warmup "$loadgen_warmup"
+  fi
   loadgen "$workdir/rate-$rate-via" "$limit" rate --target "$router_api" --model bench --rate "$rate" \
     --connections "$rate_connections" --duration "$rate_duration" --warmup "$loadgen_warmup"
-  d=$workdir/rate-$rate-direct v=$workdir/rate-$rate-via
-  row "3 fixed rate $rate/s" "achieved" rps "$(kv "$d" achieved_rps)" "$(kv "$v" achieved_rps)"
-  row "" "p50" ms "$(kv "$d" p50_ms)" "$(kv "$v" p50_ms)"
-  row "" "p99" ms "$(kv "$d" p99_ms)" "$(kv "$v" p99_ms)"
-  row "" "p99.9" ms "$(kv "$d" p999_ms)" "$(kv "$v" p999_ms)"
-  row "" "errors" count "$(kv "$d" errors)" "$(kv "$v" errors)"
+  d=$workdir/rate-$rate-direct v=$workdir/rate-$rate-via h=$workdir/rate-$rate-hop
+  row "3 fixed rate $rate/s" "achieved" rps "$(kv "$d" achieved_rps)" "$(kv "$v" achieved_rps)" - "$(hk "$h" achieved_rps)"
+  row "" "p50" ms "$(kv "$d" p50_ms)" "$(kv "$v" p50_ms)" - "$(hk "$h" p50_ms)"
+  row "" "p99" ms "$(kv "$d" p99_ms)" "$(kv "$v" p99_ms)" - "$(hk "$h" p99_ms)"
+  row "" "p99.9" ms "$(kv "$d" p999_ms)" "$(kv "$v" p999_ms)" - "$(hk "$h" p999_ms)"
+  row "" "errors" count "$(kv "$d" errors)" "$(kv "$v" errors)" - "$(hk "$h" errors)"
 done
 
 # --- case 4: streams ------------------------------------------------------------------
 
 want 4 || stream_concurrency=""
 pk() { if [[ -n "$portkey_api" ]]; then kv "$@"; else echo -; fi; }  # kv, or "-" without Portkey
+# srow LABEL METRIC UNIT KEY: a row of KEY from $base's direct, via, portkey and hop files.
+srow() { row "$1" "$2" "$3" "$(kv "$base-direct" "$4")" "$(kv "$base-via" "$4")" "$(pk "$base-portkey" "$4")" "$(hk "$base-hop" "$4")"; }
 for delay in 0 "$stream_delay_ms"; do
   for c in $stream_concurrency; do
-    if [[ "$delay" == 0 ]]; then mock=$mock_api_fast model=bench; else mock=$mock_api_delay model=bench-delay; fi
+    if [[ "$delay" == 0 ]]; then
+      mock=$mock_api_fast model=bench hop=$hop_api_fast
+    else
+      mock=$mock_api_delay model=bench-delay hop=$hop_api_delay
+    fi
     label="4 streams c=$c, ${delay} ms apart"
     note "case 4: $c concurrent streams, chunks ${delay} ms apart, ${stream_duration} s each ..."
     limit=$(awk -v d="$stream_duration" 'BEGIN { print int(d + 45) }')
     base=$workdir/stream-$c-$delay
     loadgen "$base-direct" "$limit" stream --target "$mock" --concurrency "$c" --duration "$stream_duration" --warmup "$loadgen_warmup"
+    : >"$base-hop"
+    if [[ -n "$hop" ]]; then
+      loadgen "$base-hop" "$limit" stream --target "$hop" --concurrency "$c" --duration "$stream_duration" \
+        --warmup "$loadgen_warmup"
+    fi
     loadgen "$base-via" "$limit" stream --target "$router_api" --model "$model" --concurrency "$c" \
       --duration "$stream_duration" --warmup "$loadgen_warmup"
     : >"$base-portkey"
@@ -517,12 +562,12 @@ for delay in 0 "$stream_delay_ms"; do
       loadgen "$base-portkey" "$limit" stream --target "$portkey_api" --concurrency "$c" \
         --duration "$stream_duration" --warmup "$loadgen_warmup" --header "${ph[0]}" --header "${ph[1]}"
     fi
-    row "$label" "ttfb p50" ms "$(kv "$base-direct" ttfb_p50_ms)" "$(kv "$base-via" ttfb_p50_ms)" "$(pk "$base-portkey" ttfb_p50_ms)"
-    row "" "ttfb p99" ms "$(kv "$base-direct" ttfb_p99_ms)" "$(kv "$base-via" ttfb_p99_ms)" "$(pk "$base-portkey" ttfb_p99_ms)"
-    row "" "total p50" ms "$(kv "$base-direct" total_p50_ms)" "$(kv "$base-via" total_p50_ms)" "$(pk "$base-portkey" total_p50_ms)"
-    row "" "total p99" ms "$(kv "$base-direct" total_p99_ms)" "$(kv "$base-via" total_p99_ms)" "$(pk "$base-portkey" total_p99_ms)"
-    row "" "streams/s" rps "$(kv "$base-direct" streams_per_s)" "$(kv "$base-via" streams_per_s)" "$(pk "$base-portkey" streams_per_s)"
-    row "" "errors" count "$(kv "$base-direct" errors)" "$(kv "$base-via" errors)" "$(pk "$base-portkey" errors)"
+    srow "$label" "ttfb p50" ms ttfb_p50_ms
+    srow "" "ttfb p99" ms ttfb_p99_ms
+    srow "" "total p50" ms total_p50_ms
+    srow "" "total p99" ms total_p99_ms
+    srow "" "streams/s" rps streams_per_s
+    srow "" "errors" count errors
   done
 done
 
@@ -654,14 +699,16 @@ echo "load average before: $load_before; after: $load_after$([[ "$quick" == 1 ]]
 echo "CPU steal during the run: $steal_pct % of all CPU time (above a few %, the hypervisor's other guests slowed this run)"
 echo "data plane: $dataplane_threads I/O thread(s); mocks: 1 thread each; streamed answers: $chunks chunks x $chunk_bytes B"
 echo "portkey: $portkey_status"
-echo "ratio = switchboard / direct; added = switchboard - direct (latency rows); portkey column: through Portkey"
+echo "hop: $([[ -n "$hop_api_fast" ]] && echo "hop_relay, a bare byte relay (no HTTP) in front of the same mock: one more hop and nothing else" || echo "not run (BENCH_HOP=0)")"
+echo "ratio = switchboard / direct; added = switchboard - direct (latency rows);"
+echo "vs hop = switchboard / hop (req/s rows) or switchboard - hop (latency rows): what the router costs beyond the bare hop"
 echo
-fmt='%-36s %-10s %12s %12s %7s %10s %12s\n'
-printf "$fmt" case metric direct switchboard ratio added portkey
-printf "$fmt" "" "" "" "" "" "" "" | tr ' ' '-'
+fmt='%-36s %-10s %12s %12s %12s %7s %10s %10s %12s\n'
+printf "$fmt" case metric direct hop switchboard ratio added "vs hop" portkey
+printf "$fmt" "" "" "" "" "" "" "" "" "" | tr ' ' '-'
 for r in "${rows[@]}"; do
-  IFS='|' read -r name metric unit d v p <<<"$r"
-  awk -v fmt="$fmt" -v name="$name" -v metric="$metric" -v unit="$unit" -v d="$d" -v v="$v" -v p="$p" '
+  IFS='|' read -r name metric unit d v p h <<<"$r"
+  awk -v fmt="$fmt" -v name="$name" -v metric="$metric" -v unit="$unit" -v d="$d" -v v="$v" -v p="$p" -v h="$h" '
     function numeric(x) { return x ~ /^-?[0-9]+(\.[0-9]*)?$/ }
     function show(x) {
       if (x == "") return "-"
@@ -676,7 +723,12 @@ for r in "${rows[@]}"; do
       have = numeric(d) && numeric(v)
       ratio = (have && unit != "count" && d + 0 > 0) ? sprintf("%.2f", v / d) : "-"
       added = (have && unit == "ms") ? sprintf("%+.3f", v - d) : "-"
-      printf fmt, name, metric, show(d), show(v), ratio, added, show(p)
+      beyond = "-"
+      if (numeric(h) && numeric(v)) {
+        if (unit == "ms") beyond = sprintf("%+.3f", v - h)
+        else if (unit == "rps" && h + 0 > 0) beyond = sprintf("%.2f", v / h)
+      }
+      printf fmt, name, metric, show(d), show(h), show(v), ratio, added, beyond, show(p)
     }'
 done
 echo
@@ -688,11 +740,12 @@ echo "case 7: $churn_line"
 
 # --- targets --------------------------------------------------------------------------
 
-w1=${wrk_1:-"? ? ? ?|? ? ? ?|? ? ? ?"}
-IFS='|' read -r w1d w1v w1p <<<"$w1"
+w1=${wrk_1:-"? ? ? ?|? ? ? ?|? ? ? ?|? ? ? ?"}
+IFS='|' read -r w1d w1v w1p w1h <<<"$w1"
 read -r d1_rps _ _ _ <<<"$w1d"
 read -r v1_rps _ v1_p99 _ <<<"$w1v"
 read -r p1_rps _ _ _ <<<"$w1p"
+read -r h1_rps _ _ _ <<<"$w1h"
 IFS='|' read -r w2d w2v _ <<<"${wrk_2:-"? ? ? ?|? ? ? ?|"}"
 read -r _ d2_p50 d2_p99 _ <<<"$w2d"
 read -r _ v2_p50 v2_p99 _ <<<"$w2v"
@@ -707,6 +760,14 @@ if [[ -n "$portkey_api" && "${p1_rps:--}" != - ]]; then
   tgt "1: switchboard >= 20 x Portkey req/s" "$f" "$(verdict "$f >= 20")"
 else
   tgt "1: switchboard >= 20 x Portkey req/s" "-" "n/a (portkey $portkey_status)"
+fi
+if [[ -n "$hop_api_fast" && "${h1_rps:--}" != - ]]; then
+  # Not targets: where the physical limit lies on this machine, and how close
+  # the router comes to it.
+  f=$(calc "${h1_rps} / (${d1_rps:-0} + 1e-9)")
+  tgt "1: (for reference) one bare hop / direct req/s" "$f" ""
+  f=$(calc "${v1_rps:-0} / (${h1_rps} + 1e-9)")
+  tgt "1: (for reference) switchboard / one bare hop req/s" "$f" ""
 fi
 fi
 if want 2; then
