@@ -66,6 +66,16 @@ Line::Line(Level level, std::string_view msg) : enabled_(Enabled(level)) {
 }
 
 void Line::Key(std::string_view key) {
+  // Keys are the callers' literals, plain ASCII: appended as they are after
+  // one check; anything else is escaped.
+  bool plain = true;
+  for (char c : key) plain &= c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+  if (plain) {
+    text_.append(",\"", 2);
+    text_.append(key);
+    text_.append("\":", 2);
+    return;
+  }
   text_.push_back(',');
   AppendJsonStringReplacing(key, text_);
   text_.push_back(':');
@@ -97,6 +107,22 @@ Line& Line::Add(std::string_view key, double value) {
   } else {
     text_.append(buffer, end);
   }
+  return *this;
+}
+
+Line& Line::AddMillis(std::string_view key, std::chrono::nanoseconds duration) {
+  if (!enabled_) return *this;
+  Key(key);
+  int64_t micros = (duration.count() + (duration.count() >= 0 ? 500 : -500)) / 1000;  // half away from zero
+  if (micros < 0) {
+    text_.push_back('-');
+    micros = -micros;
+  }
+  AppendJsonInteger(micros / 1000, text_);
+  const auto fraction = static_cast<int>(micros % 1000);
+  const char digits[4] = {'.', static_cast<char>('0' + fraction / 100), static_cast<char>('0' + fraction / 10 % 10),
+                          static_cast<char>('0' + fraction % 10)};
+  text_.append(digits, 4);
   return *this;
 }
 

@@ -3,6 +3,7 @@
 // written with a single write(2), so lines from several threads never interleave.
 // Never pass message text, keys or tokens as fields.
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -30,7 +31,7 @@ inline void Error(std::string_view msg, const nlohmann::json& f = nlohmann::json
 // must not repeat (nor be ts, level or msg). Does nothing when the level is
 // disabled.
 //   log::Line line(log::Level::kInfo, "request");
-//   line.Add("id", id).Add("status", 200).Add("duration_ms", 1.25);
+//   line.Add("id", id).Add("status", 200).AddMillis("duration_ms", elapsed);
 //   line.Write();
 class Line {
  public:
@@ -42,6 +43,9 @@ class Line {
   Line& Add(std::string_view key, const std::string& value) { return Add(key, std::string_view(value)); }
   Line& Add(std::string_view key, bool value);
   Line& Add(std::string_view key, double value);  // fixed, 3 decimals
+  // A duration in milliseconds, 3 decimals (rounded to the microsecond): what
+  // Add(key, milliseconds as a double) writes, in integer arithmetic.
+  Line& AddMillis(std::string_view key, std::chrono::nanoseconds duration);
   template <typename Int>
     requires(std::is_integral_v<Int> && !std::is_same_v<Int, bool>)
   Line& Add(std::string_view key, Int value) {

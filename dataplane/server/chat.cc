@@ -33,10 +33,27 @@ constexpr std::chrono::milliseconds kFinishBodyWait{50};
 // A Retry-After longer than this is passed to the client instead of waited out.
 constexpr std::chrono::seconds kLongestRetryAfter{10};
 
+// prefix + 24 letters and digits. Each draw of the generator gives ten of them
+// (its 64 bits as base-62 digits: 62^10 < 2^64), so three draws instead of 24.
 std::string RandomId(Rng& rng, std::string_view prefix) {
   static constexpr char kChars[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-  std::string id(prefix);
-  for (int i = 0; i < 24; ++i) id.push_back(kChars[rng() % (sizeof(kChars) - 1)]);
+  constexpr uint64_t kBase = sizeof(kChars) - 1;
+  constexpr size_t kLength = 24;
+  constexpr int kDigitsPerDraw = 10;
+  std::string id(prefix.size() + kLength, '\0');
+  prefix.copy(id.data(), prefix.size());
+  char* out = id.data() + prefix.size();
+  uint64_t bits = 0;
+  int left = 0;
+  for (size_t i = 0; i < kLength; ++i) {
+    if (left == 0) {
+      bits = rng();
+      left = kDigitsPerDraw;
+    }
+    out[i] = kChars[bits % kBase];
+    bits /= kBase;
+    --left;
+  }
   return id;
 }
 
@@ -466,10 +483,6 @@ net::awaitable<void> ServeUpstream(RequestContext& ctx, const routing::Model& mo
   }
 }
 
-double Millis(std::chrono::steady_clock::duration d) {
-  return std::chrono::duration<double, std::milli>(d).count();
-}
-
 // The request's log line and metrics; called once, when it ends.
 void FinishRequest(const RequestContext& ctx, const Outcome& outcome) {
   auto now = std::chrono::steady_clock::now();
@@ -499,13 +512,13 @@ void FinishRequest(const RequestContext& ctx, const Outcome& outcome) {
       .Add("profile", record.client_profile)
       .Add("model", record.requested_model)
       .Add("stream", outcome.stream)
-      .Add("duration_ms", Millis(now - ctx.start));
+      .AddMillis("duration_ms", now - ctx.start);
   if (!outcome.routed_model.empty()) {
     line.Add("routed_model", outcome.routed_model).Add("provider", outcome.provider_type);
     if (!outcome.upstream_model.empty()) line.Add("upstream_model", outcome.upstream_model);
   }
   if (outcome.first_token != std::chrono::steady_clock::time_point{}) {
-    line.Add("first_token_ms", Millis(outcome.first_token - ctx.start));
+    line.AddMillis("first_token_ms", outcome.first_token - ctx.start);
   }
   if (outcome.usage.known()) {
     line.Add("prompt_tokens", outcome.usage.prompt_tokens).Add("completion_tokens", outcome.usage.completion_tokens);

@@ -189,10 +189,13 @@ Headers PreflightHeaders(std::string_view requested_headers) {
 
 std::string NewRequestId(Rng& rng) {
   static constexpr char kHex[] = "0123456789abcdef";
-  std::string id = "req_";
+  constexpr std::string_view kPrefix = "req_";
+  std::string id(kPrefix.size() + 24, '\0');  // "req_" + 24 hex digits
+  kPrefix.copy(id.data(), kPrefix.size());
+  char* out = id.data() + kPrefix.size();
   uint64_t a = rng(), b = rng();
-  for (int i = 0; i < 16; ++i) id.push_back(kHex[(a >> (i * 4)) & 0xF]);
-  for (int i = 0; i < 8; ++i) id.push_back(kHex[(b >> (i * 4)) & 0xF]);
+  for (int i = 0; i < 16; ++i) out[i] = kHex[(a >> (i * 4)) & 0xF];
+  for (int i = 0; i < 8; ++i) out[16 + i] = kHex[(b >> (i * 4)) & 0xF];
   return id;
 }
 

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cmath>
 #include <limits>
 #include <string>
@@ -78,6 +79,44 @@ TEST(LogLineTest, StringsAreEscapedAndBadUtf8Replaced) {
   EXPECT_EQ(parsed["bad"], "a\xef\xbf\xbd" "b");
   EXPECT_EQ(parsed["tab"], "x\ty");
   EXPECT_EQ(parsed["level"], "warn");
+}
+
+TEST(LogLineTest, MillisAreDurationsWithThreeDecimalsRoundedToTheMicrosecond) {
+  using std::chrono::nanoseconds;
+  std::string text = CaptureStderr([] {
+    Line line(Level::kInfo, "timing");
+    line.AddMillis("zero", nanoseconds(0))
+        .AddMillis("sub_micro", nanoseconds(499))
+        .AddMillis("half_micro", nanoseconds(500))
+        .AddMillis("ms", nanoseconds(1'234'500))
+        .AddMillis("carry", nanoseconds(1'999'999'600))
+        .AddMillis("long", std::chrono::hours(30))
+        .AddMillis("negative", nanoseconds(-2'500'400));
+    line.Write();
+  });
+  // The text, not only the parsed value: always three decimals, as Add(double) writes.
+  EXPECT_NE(text.find("\"zero\":0.000,"), std::string::npos) << text;
+  EXPECT_NE(text.find("\"sub_micro\":0.000,"), std::string::npos) << text;
+  EXPECT_NE(text.find("\"half_micro\":0.001,"), std::string::npos) << text;
+  EXPECT_NE(text.find("\"ms\":1.235,"), std::string::npos) << text;
+  EXPECT_NE(text.find("\"carry\":2000.000,"), std::string::npos) << text;
+  EXPECT_NE(text.find("\"long\":108000000.000,"), std::string::npos) << text;
+  EXPECT_NE(text.find("\"negative\":-2.500}"), std::string::npos) << text;
+  EXPECT_NO_THROW(json::parse(text)) << text;
+}
+
+TEST(LogLineTest, KeysThatNeedEscapingAreEscaped) {
+  std::string text = CaptureStderr([] {
+    Line line(Level::kInfo, "keys");
+    line.Add("plain_key", 1).Add("quo\"te", 2).Add("back\\slash", 3).Add("new\nline", 4).Add("caf\xc3\xa9", 5);
+    line.Write();
+  });
+  json parsed = json::parse(text);
+  EXPECT_EQ(parsed["plain_key"], 1);
+  EXPECT_EQ(parsed["quo\"te"], 2);
+  EXPECT_EQ(parsed["back\\slash"], 3);
+  EXPECT_EQ(parsed["new\nline"], 4);
+  EXPECT_EQ(parsed["caf\xc3\xa9"], 5);
 }
 
 TEST(LogLineTest, NumbersJsonCannotHoldAreNull) {

@@ -124,6 +124,22 @@ TEST_F(ApiTest, ListsModelsWithoutV1Prefix) {
   ExpectModelList(client_.Get(api(), "/models"), StandardModelNames());
 }
 
+TEST_F(ApiTest, EveryAnswerHasItsOwnRequestId) {
+  ASSERT_NO_FATAL_FAILURE(StartStandard());
+  std::set<std::string> ids;
+  for (int i = 0; i < 3; ++i) {
+    auto response = client_.Get(api(), "/v1/models");
+    ASSERT_TRUE(response.ok()) << response.error;
+    const std::string id = response.Header("x-request-id").value_or("");
+    // "req_" and 24 lowercase hex digits
+    ASSERT_EQ(id.size(), 28u) << id;
+    EXPECT_EQ(id.rfind("req_", 0), 0u) << id;
+    EXPECT_EQ(id.find_first_not_of("0123456789abcdef", 4), std::string::npos) << id;
+    ids.insert(id);
+  }
+  EXPECT_EQ(ids.size(), 3u);
+}
+
 TEST_F(ApiTest, ForwardsClientBodyWithUpstreamModelNameAndKey) {
   ASSERT_NO_FATAL_FAILURE(StartStandard());
   nlohmann::json answer = UpstreamCompletion("Hi yourself");

@@ -2,14 +2,23 @@
 // speaks generateContent / streamGenerateContent?alt=sse (no [DONE], events
 // split across writes, thoughts), as a client sees it.
 
+#include <algorithm>
+#include <cctype>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "tests/integration/dataplane_fixture.h"
 
 namespace switchboard::testing {
 namespace {
+
+bool IsChatCompletionId(const std::string& id) {
+  constexpr std::string_view kPrefix = "chatcmpl-";
+  if (id.size() != kPrefix.size() + 24 || id.rfind(kPrefix, 0) != 0) return false;
+  return std::all_of(id.begin() + kPrefix.size(), id.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)); });
+}
 
 using namespace std::chrono_literals;
 using nlohmann::json;
@@ -170,7 +179,10 @@ TEST_F(GeminiTest, NonStreamedAndBlockedPrompt) {
   json body = response.Json();
   EXPECT_EQ(body["object"], "chat.completion");
   EXPECT_EQ(body["model"], "gem");
-  EXPECT_EQ(body["id"].get<std::string>().rfind("chatcmpl-", 0), 0u);
+  // The id OpenAI's answers have: "chatcmpl-" and 24 letters and digits, new
+  // for each answer.
+  const std::string id = body["id"].get<std::string>();
+  EXPECT_TRUE(IsChatCompletionId(id)) << id;
   EXPECT_EQ(body["choices"][0]["message"]["content"], "Hi!");
   EXPECT_EQ(body["choices"][0]["finish_reason"], "length");
   EXPECT_EQ(body["usage"]["total_tokens"], 2);
@@ -178,6 +190,11 @@ TEST_F(GeminiTest, NonStreamedAndBlockedPrompt) {
   ASSERT_EQ(requests.size(), 1u);
   EXPECT_EQ(requests[0].target, "/v1beta/models/gemini-2.5-flash:generateContent");
   ExpectKeyInHeaderOnly(requests[0]);
+  auto again = PostChat(ChatRequest("gem"));
+  ASSERT_EQ(again.status, 200) << again.body;
+  const std::string second_id = again.Json()["id"].get<std::string>();
+  EXPECT_TRUE(IsChatCompletionId(second_id)) << second_id;
+  EXPECT_NE(second_id, id);
 
   json blocked = ChatRequest("gem");
   blocked["messages"][0]["content"] = "something forbidden";
