@@ -30,12 +30,12 @@ namespace {
 using namespace switchboard;
 
 // The malloc this process got: "mimalloc" when the build links it and the
-// dynamic linker bound malloc to it (a block from malloc lies in mimalloc's
+// dynamic linker bound malloc to it (a block from calloc lies in mimalloc's
 // heap), else "system" (libc's, or one LD_PRELOAD put in). The ready log line
 // names it.
 std::string AllocatorName() {
 #ifdef SWITCHBOARD_WITH_MIMALLOC
-  void* probe = std::malloc(64);
+  void* probe = std::calloc(1, 64);  // calloc: GCC takes a malloc'd block passed on unread for a use of it
   bool mimalloc = mi_is_in_heap_region(probe);
   std::free(probe);
   if (mimalloc) return "mimalloc";
