@@ -1,11 +1,6 @@
 // The data plane's non-streamed API as a client sees it: model list, request
 // forwarding, errors, the trivial model, connection handling, admin port.
 
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <atomic>
 #include <set>
@@ -36,43 +31,6 @@ void ExpectModelList(const HttpResponse& response, const std::vector<std::string
   EXPECT_EQ(ids, std::set<std::string>(names.begin(), names.end())) << response.body;
   EXPECT_EQ(body["data"].size(), names.size()) << response.body;
 }
-
-// A plain TCP connection to 127.0.0.1:PORT, for what HttpClient does not do.
-class RawConnection {
- public:
-  explicit RawConnection(const std::string& host_port) : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<uint16_t>(std::stoi(host_port.substr(host_port.rfind(':') + 1))));
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
-  }
-  ~RawConnection() { ::close(fd_); }
-  bool connected() const { return connected_; }
-  bool Send(const std::string& bytes) {
-    return ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(bytes.size());
-  }
-  // Reads until `done(received)` or `timeout`; returns all received so far.
-  template <typename Done>
-  std::string ReadUntil(Done done, std::chrono::milliseconds timeout) {
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (!done(received_)) {
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-      pollfd readable{fd_, POLLIN, 0};
-      if (left.count() <= 0 || ::poll(&readable, 1, static_cast<int>(left.count())) != 1) break;
-      char bytes[16384];
-      ssize_t n = ::recv(fd_, bytes, sizeof(bytes), 0);
-      if (n <= 0) break;
-      received_.append(bytes, static_cast<size_t>(n));
-    }
-    return received_;
-  }
-
- private:
-  int fd_;
-  bool connected_ = false;
-  std::string received_;
-};
 
 size_t Count(const std::string& text, const std::string& what) {
   size_t n = 0;

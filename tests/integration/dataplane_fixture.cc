@@ -1,8 +1,40 @@
 #include "tests/integration/dataplane_fixture.h"
 
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <iostream>
 
 namespace switchboard::testing {
+
+RawConnection::RawConnection(const std::string& host_port) : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(std::stoi(host_port.substr(host_port.rfind(':') + 1))));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+}
+
+RawConnection::~RawConnection() { ::close(fd_); }
+
+bool RawConnection::Send(const std::string& bytes) {
+  return ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(bytes.size());
+}
+
+bool RawConnection::ReadOnce(std::chrono::milliseconds left) {
+  pollfd readable{fd_, POLLIN, 0};
+  if (::poll(&readable, 1, static_cast<int>(left.count())) != 1) return false;
+  char bytes[16384];
+  ssize_t n = ::recv(fd_, bytes, sizeof(bytes), 0);
+  if (n <= 0) {
+    closed_ = true;
+    return false;
+  }
+  received_.append(bytes, static_cast<size_t>(n));
+  return true;
+}
 
 std::string StandardConfig(const FakeUpstream& upstream, const ConfigOptions& options) {
   std::string base = "http://" + upstream.host_port();

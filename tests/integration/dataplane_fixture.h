@@ -50,6 +50,45 @@ void ExpectOpenAiError(const HttpResponse& response, int status);
 // error.message of an OpenAI error body (JSON text), or "" when there is none.
 std::string ErrorMessage(const std::string& body);
 
+// A plain TCP connection to 127.0.0.1:PORT, for what HttpClient does not do
+// (pipelining, half-sent requests, watching the server close).
+class RawConnection {
+ public:
+  explicit RawConnection(const std::string& host_port);
+  ~RawConnection();
+  RawConnection(const RawConnection&) = delete;
+  RawConnection& operator=(const RawConnection&) = delete;
+  bool connected() const { return connected_; }
+  bool Send(const std::string& bytes);
+  // Reads until `done(received)`, the server closes, or `timeout`; returns all
+  // received so far.
+  template <typename Done>
+  std::string ReadUntil(Done done, std::chrono::milliseconds timeout) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (!closed_ && !done(received_)) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0 || !ReadOnce(left)) break;
+    }
+    return received_;
+  }
+  // Reads (and keeps) until the server closes the connection; false when it
+  // is still open after `timeout`.
+  bool WaitClosed(std::chrono::milliseconds timeout) {
+    ReadUntil([](const std::string&) { return false; }, timeout);
+    return closed_;
+  }
+  const std::string& received() const { return received_; }
+
+ private:
+  // One poll and recv within `left`; false on timeout.
+  bool ReadOnce(std::chrono::milliseconds left);
+
+  int fd_;
+  bool connected_ = false;
+  bool closed_ = false;  // EOF or reset seen
+  std::string received_;
+};
+
 class DataPlaneTest : public ::testing::Test {
  protected:
   void TearDown() override;
