@@ -9,6 +9,7 @@
 #include "common/log.h"
 #include "dataplane/server/internal.h"
 #include "dataplane/server/routes.h"
+#include "dataplane/upstream/deadline.h"
 
 namespace switchboard::server {
 
@@ -57,9 +58,12 @@ net::awaitable<bool> Responder::Write(std::array<net::const_buffer, 3> buffers) 
     failed_ = true;
     co_return false;
   }
-  // The client's socket is full: wait for it, within the write timeout.
+  // The client's socket is full (rare): wait for it, within the write
+  // timeout, on the stream's own timer, stopped again after (the session's
+  // reads time themselves with its Deadline).
   stream_.expires_after(write_timeout_);
   auto [wec, n] = co_await net::async_write(stream_, buffers, kUseTuple);
+  stream_.expires_never();
   if (wec) failed_ = true;
   co_return !failed_;
 }
@@ -326,6 +330,12 @@ net::awaitable<void> RespondNoConfig(beast::tcp_stream& stream, beast::flat_buff
 net::awaitable<void> RunSession(tcp::socket socket, Worker& worker, ServerState& state) {
   state.open_connections.fetch_add(1);
   beast::tcp_stream stream(std::move(socket));
+  // The reads' timeouts (see upstream/deadline.h): passing one closes the
+  // socket, which ends the read with operation_aborted.
+  upstream::Deadline deadline(stream.get_executor(), [&stream] {
+    beast::error_code ec;
+    stream.socket().close(ec);
+  });
   beast::flat_buffer buffer;
   bool first = true;
   for (;;) {
@@ -335,8 +345,9 @@ net::awaitable<void> RunSession(tcp::socket socket, Worker& worker, ServerState&
       // Wait for the first byte of the next request (idle keep-alive time).
       if (state.draining.load()) break;
       IdleMark idle(worker, stream);
-      stream.expires_after(first ? settings.header_timeout : settings.idle_timeout);
+      deadline.ExpiresAfter(first ? settings.header_timeout : settings.idle_timeout);
       auto [ec, n] = co_await stream.async_read_some(buffer.prepare(4096), kUseTuple);
+      deadline.Clear();
       if (ec) break;
       buffer.commit(n);
       snapshot = state.store.Get();
@@ -349,8 +360,9 @@ net::awaitable<void> RunSession(tcp::socket socket, Worker& worker, ServerState&
     http::request_parser<http::string_body> parser;
     parser.header_limit(kHeaderLimitBytes);
     parser.body_limit(snapshot->settings().body_limit_bytes);
-    stream.expires_after(snapshot->settings().header_timeout);
+    deadline.ExpiresAfter(snapshot->settings().header_timeout);
     auto [hec, hn] = co_await http::async_read_header(stream, buffer, parser, kUseTuple);
+    deadline.Clear();
     std::string request_id = NewRequestId(worker.rng);
     Responder early(stream, false, request_id, snapshot->settings().idle_timeout);
     if (hec == http::error::body_limit) {
@@ -385,18 +397,18 @@ net::awaitable<void> RunSession(tcp::socket socket, Worker& worker, ServerState&
     if (parser.get()[http::field::expect] == "100-continue") {
       // curl sends Expect for larger bodies and waits for this before sending.
       http::response<http::empty_body> cont{http::status::continue_, 11};
-      stream.expires_after(snapshot->settings().body_timeout);
+      deadline.ExpiresAfter(snapshot->settings().body_timeout);
       auto [cec, cn] = co_await http::async_write(stream, cont, kUseTuple);
       if (cec) break;
     }
-    stream.expires_after(snapshot->settings().body_timeout);
+    deadline.ExpiresAfter(snapshot->settings().body_timeout);
     auto [bec, bn] = co_await http::async_read(stream, buffer, parser, kUseTuple);
+    deadline.Clear();
     if (bec == http::error::body_limit) {
       co_await too_large();
       break;
     }
     if (bec) break;
-    stream.expires_never();
     // The read buffer (4 KiB or more) is not needed while the request is
     // served, which for a stream is minutes; thousands of streams are held.
     if (buffer.size() == 0) buffer.shrink_to_fit();

@@ -10,6 +10,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
+#include "dataplane/upstream/deadline.h"
 #include "dataplane/upstream/http_head.h"
 #include "dataplane/upstream/write_now.h"
 
@@ -32,11 +33,22 @@ constexpr size_t kBodyBufferMaxBytes = 64 * 1024;
 struct Connection {
   std::optional<beast::tcp_stream> plain;
   std::optional<beast::ssl_stream<beast::tcp_stream>> tls;
+  // Times the exchange's writes and reads once connected (the connect and the
+  // TLS handshake use the stream's own timer): passing it closes the socket.
+  std::optional<Deadline> deadline;
   beast::flat_buffer buffer;
   std::chrono::steady_clock::time_point idle_since;
   bool reused = false;
 
   beast::tcp_stream& lowest() { return tls ? beast::get_lowest_layer(*tls) : *plain; }
+
+  // Sets `deadline` up; once plain or tls exists.
+  void MakeDeadline(const net::any_io_executor& executor) {
+    deadline.emplace(executor, [this] {
+      beast::error_code ec;
+      lowest().socket().close(ec);
+    });
+  }
 
   // Calls f(stream) with whichever stream is in use.
   template <typename F>
@@ -135,7 +147,7 @@ absl::Status Call::Fail(Failure failure, const std::string& what, const beast::e
     failure_ = Failure::kCancelled;
     return absl::CancelledError("the request was cancelled");
   }
-  if (ec == beast::error::timeout) failure = Failure::kTimeout;
+  if (TimedOut(ec)) failure = Failure::kTimeout;
   failure_ = failure;
   std::string message = what + ": " + ec.message();
   if (failure == Failure::kTimeout) return absl::DeadlineExceededError(what + ": timed out");
@@ -194,6 +206,8 @@ net::awaitable<absl::Status> Call::Connect(const Url& url) {
     co_return failed;
   }
   }
+  lowest.expires_never();
+  connection_->MakeDeadline(pool_.executor());
   co_return absl::OkStatus();
 }
 
@@ -222,9 +236,10 @@ net::awaitable<absl::Status> Call::SendAndReadHeader(const providers::UpstreamRe
   // A plain connection takes a small request at once; TLS goes through its stream.
   bool sent_now = !conn.tls && WriteNow(conn.plain->socket(), buffers, wec);
   if (!sent_now && !wec) {
-    conn.lowest().expires_after(timeouts_.idle);
+    conn.deadline->ExpiresAfter(timeouts_.idle);
     auto [async_ec, written] =
         co_await conn.With([&](auto& stream) { return net::async_write(stream, buffers, kUseTuple); });
+    conn.deadline->Clear();
     wec = async_ec;
   }
   if (wec) {
@@ -236,16 +251,17 @@ net::awaitable<absl::Status> Call::SendAndReadHeader(const providers::UpstreamRe
   parser_.emplace();
   parser_->header_limit(64 * 1024);
   parser_->body_limit(boost::none);  // bounded by the caller (ReadAll limit, SSE event bound)
-  conn.lowest().expires_after(timeouts_.first_byte);
+  conn.deadline->ExpiresAfter(timeouts_.first_byte);
   auto [rec, read] =
       co_await conn.With([&](auto& stream) { return http::async_read_header(stream, conn.buffer, *parser_, kUseTuple); });
+  conn.deadline->Clear();
   if (rec) {
     // A reused connection the server closed just before our request arrived
     // answers with EOF and nothing else: safe to try once more on a new one.
     retryable = conn.reused && !cancelled_ && read == 0 &&
                 (rec == http::error::end_of_stream || rec == net::error::connection_reset ||
                  rec == net::error::eof || rec == net::ssl::error::stream_truncated);
-    Failure kind = rec == beast::error::timeout ? Failure::kTimeout
+    Failure kind = TimedOut(rec) ? Failure::kTimeout
                    : (rec == http::error::end_of_stream || rec == net::error::connection_reset ||
                       rec == net::error::eof)
                        ? Failure::kReset
@@ -276,6 +292,10 @@ net::awaitable<absl::Status> Call::Start(const providers::UpstreamRequest& reque
   co_return absl::UnavailableError("upstream connection failed");
 }
 
+bool Call::TimedOut(const beast::error_code& ec) const {
+  return ec == beast::error::timeout || (connection_ && connection_->deadline && connection_->deadline->expired());
+}
+
 int Call::status() const { return parser_ ? static_cast<int>(parser_->get().result_int()) : 0; }
 
 std::string_view Call::header(std::string_view name) const {
@@ -300,12 +320,13 @@ net::awaitable<absl::StatusOr<std::string_view>> Call::ReadSome() {
   for (;;) {
     parser_->get().body().data = body_buffer_.data();
     parser_->get().body().size = body_buffer_.size();
-    conn.lowest().expires_after(timeouts_.idle);
+    conn.deadline->ExpiresAfter(timeouts_.idle);
     auto [ec, n] = co_await conn.With(
         [&](auto& stream) { return http::async_read_some(stream, conn.buffer, *parser_, kUseTuple); });
+    conn.deadline->Clear();
     if (ec == http::error::need_buffer) ec = {};
     if (ec) {
-      Failure kind = ec == beast::error::timeout ? Failure::kTimeout
+      Failure kind = TimedOut(ec) ? Failure::kTimeout
                      : ec == http::error::partial_message || ec == http::error::end_of_stream ||
                              ec == net::error::connection_reset || ec == net::error::eof ||
                              ec == net::ssl::error::stream_truncated

@@ -109,6 +109,9 @@ class Call {
   net::awaitable<absl::Status> Connect(const Url& url);
   net::awaitable<absl::Status> SendAndReadHeader(const providers::UpstreamRequest& request, bool& retryable);
   absl::Status Fail(Failure failure, const std::string& what, const beast::error_code& ec);
+  // `ec` ended an operation because a timeout passed (the connect's, or the
+  // connection's Deadline, which closes the socket: operation_aborted).
+  bool TimedOut(const beast::error_code& ec) const;
 
   ConnectionPool& pool_;
   Timeouts timeouts_;

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "tests/integration/dataplane_fixture.h"
 
@@ -53,7 +54,111 @@ TEST_F(FaultsTest, AStalledUpstreamEndsTheStreamWithAnError) {
   ASSERT_GE(items.size(), 3u);
   EXPECT_EQ(json::parse(items[0].text)["choices"][0]["delta"]["content"], "first");
   ExpectErrorThenDone(items, "upstream_stream_broken");
+  // Ended by the idle timeout, and logged as one.
+  EXPECT_TRUE(dataplane_->WaitForLog("\"upstream_failure\":\"timeout\"", kWait)) << dataplane_->LogText();
   ExpectStillServing();
+}
+
+// An upstream whose events come within the idle timeout (2 s) of each other is
+// never cut, however long the stream: the timeout counts from the last read,
+// not from the first.
+TEST_F(FaultsTest, AStreamThatKeepsComingOutlivesTheIdleTimeout) {
+  Gate never;
+  upstream_.SetHandler([never](const RecordedRequest&, ResponseWriter& writer) {
+    writer.StartStream(200, kSseHeaders);
+    for (int i = 0; i < 7; ++i) {  // 7 events 0.5 s apart: 3 s, longer than the idle timeout
+      if (!writer.WriteChunk(SseEvent(UpstreamChunk("tick")))) return;
+      if (writer.Await(never, std::chrono::milliseconds(500))) return;
+    }
+    writer.WriteChunk("data: [DONE]\n\n");
+    writer.EndStream();
+  });
+  // The client's request timeouts are short too: they time reading the
+  // request, not the answer that follows.
+  std::string yaml = StandardConfig(upstream_);
+  yaml.replace(yaml.find("server: {"), 9, "server: {headerTimeoutSeconds: 0.5, bodyTimeoutSeconds: 0.5, ");
+  ASSERT_NO_FATAL_FAILURE(Start(yaml));
+  auto stream = StreamChat(ChatRequest("local", true));
+  auto items = ReadAll(*stream);
+  ASSERT_EQ(items.size(), 8u);
+  for (size_t i = 0; i < 7; ++i) EXPECT_EQ(json::parse(items[i].text)["choices"][0]["delta"]["content"], "tick");
+  EXPECT_EQ(items.back().text, "[DONE]");
+}
+
+// No answer at all within firstByteTimeoutSeconds: 504, logged as a timeout.
+TEST_F(FaultsTest, AnUpstreamThatNeverAnswersIs504AfterTheFirstByteTimeout) {
+  Gate never;
+  upstream_.SetHandler([never](const RecordedRequest&, ResponseWriter& writer) { writer.Await(never, 10s); });
+  std::string yaml = StandardConfig(upstream_);
+  yaml.replace(yaml.find("firstByteTimeoutSeconds: 5"), 26, "firstByteTimeoutSeconds: 0.5");
+  ASSERT_NO_FATAL_FAILURE(Start(yaml));
+  const auto started = std::chrono::steady_clock::now();
+  auto response = PostChat(ChatRequest("local"));
+  EXPECT_GE(std::chrono::steady_clock::now() - started, 500ms);
+  ExpectOpenAiError(response, 504);
+  EXPECT_NE(response.body.find("upstream_timeout"), std::string::npos) << response.body;
+  EXPECT_TRUE(dataplane_->WaitForLog("\"upstream_failure\":\"timeout\"", kWait)) << dataplane_->LogText();
+  ExpectStillServing();
+}
+
+// Clients that connect and stall are closed after the server's timeouts: no
+// request at all, half a header, half a body, and a kept-alive connection
+// left idle after its answer. Never before the timeout (0.5 s here).
+TEST_F(FaultsTest, StalledClientConnectionsAreClosedAfterTheirTimeouts) {
+  std::string yaml = StandardConfig(upstream_);
+  yaml.replace(yaml.find("server: {"), 9,
+               "server: {headerTimeoutSeconds: 0.5, bodyTimeoutSeconds: 0.5, idleTimeoutSeconds: 0.5, ");
+  ASSERT_NO_FATAL_FAILURE(Start(yaml));
+  const std::string head = "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n";
+  struct Case {
+    std::string name;
+    std::string sent;
+  };
+  const std::vector<Case> cases = {
+      {"nothing sent", ""},
+      {"half a header", head},
+      {"half a body", head + "Content-Length: 50\r\n\r\n{\"model\":"},
+      {"idle after an answer", "GET /v1/models HTTP/1.1\r\nHost: x\r\n\r\n"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    RawConnection connection(api());
+    ASSERT_TRUE(connection.connected());
+    const auto sent_at = std::chrono::steady_clock::now();
+    if (!c.sent.empty()) {
+      ASSERT_TRUE(connection.Send(c.sent));
+    }
+    EXPECT_TRUE(connection.WaitClosed(5s)) << "still open after 5 s; received: " << connection.received();
+    EXPECT_GE(std::chrono::steady_clock::now() - sent_at, 500ms);
+    if (c.name == "idle after an answer") {
+      EXPECT_EQ(connection.received().rfind("HTTP/1.1 200", 0), 0u) << connection.received();
+    } else {
+      EXPECT_EQ(connection.received(), "") << "no answer to a request that never arrived whole";
+    }
+  }
+  ExpectStillServing();
+}
+
+// A kept-alive connection whose requests come more often than the idle
+// timeout stays open: the timeout counts from the last answer.
+TEST_F(FaultsTest, AKeptAliveConnectionInUseOutlivesTheIdleTimeout) {
+  std::string yaml = StandardConfig(upstream_);
+  yaml.replace(yaml.find("server: {"), 9, "server: {idleTimeoutSeconds: 1, ");
+  ASSERT_NO_FATAL_FAILURE(Start(yaml));
+  RawConnection connection(api());
+  ASSERT_TRUE(connection.connected());
+  auto answers = [](const std::string& text) {
+    size_t n = 0;
+    for (size_t at = text.find("HTTP/1.1 200"); at != std::string::npos; at = text.find("HTTP/1.1 200", at + 1)) ++n;
+    return n;
+  };
+  for (size_t i = 1; i <= 8; ++i) {  // a request every 0.25 s: 2 s in all, twice the idle timeout
+    ASSERT_TRUE(connection.Send("GET /v1/models HTTP/1.1\r\nHost: x\r\n\r\n")) << "closed after " << i - 1;
+    std::string received = connection.ReadUntil([&](const std::string& text) { return answers(text) >= i; }, kWait);
+    ASSERT_EQ(answers(received), i) << received;
+    std::this_thread::sleep_for(250ms);  // the gap under test (a quarter of the timeout), not a wait for something
+  }
+  EXPECT_TRUE(connection.WaitClosed(5s)) << "left idle, it is closed";
 }
 
 TEST_F(FaultsTest, AStreamLongerThanTheLimitIsEndedWithAnError) {
