@@ -244,7 +244,12 @@ net::awaitable<void> RelayStream(RequestContext& ctx, upstream::Call& call, prov
                                                   "The upstream sent an event larger than the limit"));
       co_return;
     }
-    for (auto& event : events) translator.TranslateEvent(event.data, payloads);
+    // Nothing after the event that ended the stream (an error, [DONE]), even
+    // when more came in the same read.
+    for (auto& event : events) {
+      if (translator.done()) break;
+      translator.TranslateEvent(event.data, payloads);
+    }
     events.clear();
     for (const auto& payload : payloads) providers::AppendSseData(out, payload);
     if (!payloads.empty() && outcome.first_token == std::chrono::steady_clock::time_point{}) {

@@ -201,6 +201,24 @@ TEST_F(FaultsTest, GarbageEventsEndTheStreamWithAnError) {
   ExpectStillServing();
 }
 
+// The same when the bad event and the next one come in one piece: nothing
+// after the error event reaches the client.
+TEST_F(FaultsTest, NothingAfterABadEventInTheSameReadIsRelayed) {
+  upstream_.SetHandler([](const RecordedRequest&, ResponseWriter& writer) {
+    writer.StartStream(200, kSseHeaders);
+    writer.WriteChunk(SseEvent(UpstreamChunk("fine")) + "data: {{not json\n\n" + SseEvent(UpstreamChunk("never shown")) +
+                      "data: [DONE]\n\n");
+    writer.EndStream();
+  });
+  ASSERT_NO_FATAL_FAILURE(StartStandard());
+  auto stream = StreamChat(ChatRequest("local", true));
+  auto items = ReadAll(*stream);
+  ASSERT_EQ(items.size(), 3u);
+  EXPECT_EQ(json::parse(items[0].text)["choices"][0]["delta"]["content"], "fine");
+  ExpectErrorThenDone(items, "upstream_bad_event");
+  ExpectStillServing();
+}
+
 TEST_F(FaultsTest, AHugeEventIsCutWithAnError) {
   upstream_.SetHandler([](const RecordedRequest&, ResponseWriter& writer) {
     writer.StartStream(200, kSseHeaders);
