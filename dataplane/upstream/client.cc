@@ -10,6 +10,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
+#include "dataplane/upstream/body_decoder.h"
 #include "dataplane/upstream/deadline.h"
 #include "dataplane/upstream/http_head.h"
 #include "dataplane/upstream/write_now.h"
@@ -22,11 +23,11 @@ constexpr size_t kMaxIdlePerOrigin = 64;
 // Servers commonly close idle keep-alive connections after 60 s or more; reusing
 // one close to that races the server's close, so give up on them earlier.
 constexpr std::chrono::seconds kMaxIdleAge{45};
-// The buffer answer bodies are read into starts small, as most reads of a
-// stream are one small event and thousands of streams may be held open, and
-// doubles whenever a read fills it (large non-streamed answers).
-constexpr size_t kBodyBufferFirstBytes = 1024;
-constexpr size_t kBodyBufferMaxBytes = 64 * 1024;
+// Body reads ask for little at first, as most reads of a stream are one small
+// event and thousands of streams may be held open, and for twice as much
+// whenever a read fills what it asked for (large non-streamed answers).
+constexpr size_t kBodyReadFirstBytes = 1024;
+constexpr size_t kBodyReadMaxBytes = 64 * 1024;
 
 }  // namespace
 
@@ -128,13 +129,17 @@ size_t ConnectionPool::idle_count() const {
   return n;
 }
 
-Call::Call(ConnectionPool& pool, Timeouts timeouts) : pool_(pool), timeouts_(timeouts) {}
+Call::Call(ConnectionPool& pool, Timeouts timeouts)
+    : pool_(pool), timeouts_(timeouts), read_size_(kBodyReadFirstBytes) {}
 
 Call::~Call() {
   // Only a connection whose response was read to the end, with keep-alive, goes
   // back to the pool; anything else is closed (which also aborts the upstream's
   // work on a request the client abandoned).
-  if (connection_ && !cancelled_ && body_done_ && parser_ && parser_->keep_alive()) {
+  // (A body that ran until the server closed took the connection with it; a
+  // byte left after the body would be taken for the next response's.)
+  if (connection_ && !cancelled_ && body_done_ && parser_ && parser_->keep_alive() &&
+      !(decoder_ && decoder_->until_close()) && connection_->buffer.size() == 0) {
     pool_.PutIdle(origin_, std::move(connection_));
   } else if (connection_) {
     beast::error_code ec;
@@ -307,38 +312,59 @@ std::string_view Call::header(std::string_view name) const {
 
 net::awaitable<absl::StatusOr<std::string_view>> Call::ReadSome() {
   if (body_done_ || !parser_ || !connection_) co_return std::string_view();
-  if (parser_->is_done()) {
-    body_done_ = true;
-    co_return std::string_view();
-  }
-  if (body_buffer_.empty()) {
-    body_buffer_.resize(kBodyBufferFirstBytes);
-  } else if (last_read_filled_buffer_ && body_buffer_.size() < kBodyBufferMaxBytes) {
-    body_buffer_.resize(body_buffer_.size() * 2);
+  if (!decoder_) {
+    // Beast's parser has read the head; the body's framing is undone here.
+    if (parser_->is_done()) {
+      body_done_ = true;
+      co_return std::string_view();
+    }
+    if (parser_->chunked()) {
+      decoder_ = BodyDecoder::Chunked();
+    } else if (auto length = parser_->content_length()) {
+      decoder_ = BodyDecoder::Length(*length);
+    } else {
+      decoder_ = BodyDecoder::UntilClose();
+    }
   }
   Connection& conn = *connection_;
+  body_.clear();
   for (;;) {
-    parser_->get().body().data = body_buffer_.data();
-    parser_->get().body().size = body_buffer_.size();
+    if (conn.buffer.size() > 0) {
+      auto bytes = conn.buffer.data();
+      conn.buffer.consume(
+          decoder_->Decode(std::string_view(static_cast<const char*>(bytes.data()), bytes.size()), body_));
+      if (decoder_->failed()) {
+        failure_ = cancelled_ ? Failure::kCancelled : Failure::kProtocol;
+        co_return absl::UnavailableError("upstream sent a malformed body: " + std::string(decoder_->error()));
+      }
+      if (decoder_->done()) body_done_ = true;
+      if (!body_.empty() || body_done_) co_return std::string_view(body_);
+    }
+    // Straight from the socket (or the TLS stream): no HTTP parser and no
+    // composed operation per read.
+    auto space = conn.buffer.prepare(read_size_);
     conn.deadline->ExpiresAfter(timeouts_.idle);
-    auto [ec, n] = co_await conn.With(
-        [&](auto& stream) { return http::async_read_some(stream, conn.buffer, *parser_, kUseTuple); });
+    auto [ec, n] = conn.tls ? co_await conn.tls->async_read_some(space, kUseTuple)
+                            : co_await conn.plain->socket().async_read_some(space, kUseTuple);
     conn.deadline->Clear();
-    if (ec == http::error::need_buffer) ec = {};
+    if (ec && decoder_->until_close() &&
+        (ec == net::error::eof || ec == net::ssl::error::stream_truncated) && !cancelled_) {
+      body_done_ = true;  // the body ran until the server closed; the connection goes with it
+      co_return std::string_view();
+    }
     if (ec) {
       Failure kind = TimedOut(ec) ? Failure::kTimeout
-                     : ec == http::error::partial_message || ec == http::error::end_of_stream ||
-                             ec == net::error::connection_reset || ec == net::error::eof ||
+                     : ec == net::error::connection_reset || ec == net::error::eof ||
                              ec == net::ssl::error::stream_truncated
                          ? Failure::kReset
                          : Failure::kProtocol;
       absl::Status failed = Fail(kind, "upstream connection broke mid-response", ec);
       co_return failed;
     }
-    size_t got = body_buffer_.size() - parser_->get().body().size;
-    last_read_filled_buffer_ = got == body_buffer_.size();
-    if (parser_->is_done()) body_done_ = true;
-    if (got > 0 || body_done_) co_return std::string_view(body_buffer_.data(), got);
+    conn.buffer.commit(n);
+    // Most reads are one small event; a read that fills the space asks for
+    // twice as much next time (large answers), up to a bound.
+    if (n == read_size_ && read_size_ < kBodyReadMaxBytes) read_size_ *= 2;
   }
 }
 

@@ -27,6 +27,7 @@
 #include "absl/status/statusor.h"
 #include "common/url.h"
 #include "dataplane/providers/provider.h"
+#include "dataplane/upstream/body_decoder.h"
 
 namespace switchboard::upstream {
 
@@ -117,9 +118,10 @@ class Call {
   Timeouts timeouts_;
   std::string origin_;
   std::unique_ptr<Connection> connection_;
-  std::optional<http::response_parser<http::buffer_body>> parser_;
-  std::vector<char> body_buffer_;
-  bool last_read_filled_buffer_ = false;
+  std::optional<http::response_parser<http::empty_body>> parser_;  // the head only; the body: decoder_
+  std::optional<BodyDecoder> decoder_;
+  std::string body_;  // what the last ReadSome returned
+  size_t read_size_;
   bool cancelled_ = false;
   bool body_done_ = false;
   Failure failure_ = Failure::kNone;

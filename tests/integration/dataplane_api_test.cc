@@ -98,6 +98,32 @@ TEST_F(ApiTest, EveryAnswerHasItsOwnRequestId) {
   EXPECT_EQ(ids.size(), 3u);
 }
 
+// Answers with a length, an empty one included, leave their upstream
+// connection for the next request (one I/O thread: one pool).
+TEST_F(ApiTest, NonStreamedAnswersReuseTheUpstreamConnection) {
+  ASSERT_NO_FATAL_FAILURE(Start(StandardConfig(upstream_), {}, {"--threads", "1"}));
+  auto calls = std::make_shared<std::atomic<int>>(0);
+  upstream_.SetHandler([calls](const RecordedRequest&, ResponseWriter& writer) {
+    if (calls->fetch_add(1) == 1) {
+      writer.Send(400, {}, "");  // Content-Length: 0 (and not retried)
+      return;
+    }
+    writer.SendJson(200, UpstreamCompletion("again"));
+  });
+  for (int i = 0; i < 4; ++i) {
+    auto response = PostChat(ChatRequest("up"));
+    ASSERT_TRUE(response.ok()) << response.error;
+    if (i == 1) {
+      EXPECT_EQ(response.status, 400) << response.body;
+    } else {
+      ASSERT_EQ(response.status, 200) << response.body;
+      EXPECT_EQ(response.Json()["choices"][0]["message"]["content"], "again");
+    }
+  }
+  ASSERT_TRUE(upstream_.WaitForRequests(4, kWait));
+  EXPECT_EQ(upstream_.connections_accepted(), 1);
+}
+
 TEST_F(ApiTest, ForwardsClientBodyWithUpstreamModelNameAndKey) {
   ASSERT_NO_FATAL_FAILURE(StartStandard());
   nlohmann::json answer = UpstreamCompletion("Hi yourself");
