@@ -4,6 +4,7 @@
 
 #include <array>
 #include <charconv>
+#include <tuple>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -344,8 +345,13 @@ net::awaitable<absl::StatusOr<std::string_view>> Call::ReadSome() {
     // composed operation per read.
     auto space = conn.buffer.prepare(read_size_);
     conn.deadline->ExpiresAfter(timeouts_.idle);
-    auto [ec, n] = conn.tls ? co_await conn.tls->async_read_some(space, kUseTuple)
-                            : co_await conn.plain->socket().async_read_some(space, kUseTuple);
+    std::tuple<beast::error_code, size_t> read;
+    if (conn.tls) {
+      read = co_await conn.tls->async_read_some(space, kUseTuple);
+    } else {
+      read = co_await conn.plain->socket().async_read_some(space, kUseTuple);
+    }
+    auto [ec, n] = read;
     conn.deadline->Clear();
     if (ec && decoder_->until_close() &&
         (ec == net::error::eof || ec == net::ssl::error::stream_truncated) && !cancelled_) {
