@@ -184,38 +184,30 @@ TEST_F(FaultsTest, AStreamLongerThanTheLimitIsEndedWithAnError) {
   ExpectStillServing();
 }
 
+// A bad event ends the stream with an error event, and nothing after it
+// reaches the client: whether the events after it come in writes of their own
+// or in the same piece (and so the same read) as the bad one.
 TEST_F(FaultsTest, GarbageEventsEndTheStreamWithAnError) {
-  upstream_.SetHandler([](const RecordedRequest&, ResponseWriter& writer) {
-    writer.StartStream(200, kSseHeaders);
-    writer.WriteChunk(SseEvent(UpstreamChunk("fine")));
-    writer.WriteChunk("data: \x01\xff{{not json at all\n\n");
-    writer.WriteChunk(SseEvent(UpstreamChunk("never shown")));
-    writer.EndStream();
-  });
   ASSERT_NO_FATAL_FAILURE(StartStandard());
-  auto stream = StreamChat(ChatRequest("local", true));
-  auto items = ReadAll(*stream);
-  ASSERT_EQ(items.size(), 3u);
-  EXPECT_EQ(json::parse(items[0].text)["choices"][0]["delta"]["content"], "fine");
-  ExpectErrorThenDone(items, "upstream_bad_event");
-  ExpectStillServing();
-}
-
-// The same when the bad event and the next one come in one piece: nothing
-// after the error event reaches the client.
-TEST_F(FaultsTest, NothingAfterABadEventInTheSameReadIsRelayed) {
-  upstream_.SetHandler([](const RecordedRequest&, ResponseWriter& writer) {
-    writer.StartStream(200, kSseHeaders);
-    writer.WriteChunk(SseEvent(UpstreamChunk("fine")) + "data: {{not json\n\n" + SseEvent(UpstreamChunk("never shown")) +
-                      "data: [DONE]\n\n");
-    writer.EndStream();
-  });
-  ASSERT_NO_FATAL_FAILURE(StartStandard());
-  auto stream = StreamChat(ChatRequest("local", true));
-  auto items = ReadAll(*stream);
-  ASSERT_EQ(items.size(), 3u);
-  EXPECT_EQ(json::parse(items[0].text)["choices"][0]["delta"]["content"], "fine");
-  ExpectErrorThenDone(items, "upstream_bad_event");
+  for (bool one_piece : {false, true}) {
+    SCOPED_TRACE(one_piece ? "all in one piece" : "a write per event");
+    upstream_.SetHandler([one_piece](const RecordedRequest&, ResponseWriter& writer) {
+      writer.StartStream(200, kSseHeaders);
+      const std::string events[] = {SseEvent(UpstreamChunk("fine")), "data: \x01\xff{{not json at all\n\n",
+                                    SseEvent(UpstreamChunk("never shown")), "data: [DONE]\n\n"};
+      if (one_piece) {
+        writer.WriteChunk(events[0] + events[1] + events[2] + events[3]);
+      } else {
+        for (const std::string& event : events) writer.WriteChunk(event);
+      }
+      writer.EndStream();
+    });
+    auto stream = StreamChat(ChatRequest("local", true));
+    auto items = ReadAll(*stream);
+    ASSERT_EQ(items.size(), 3u);
+    EXPECT_EQ(json::parse(items[0].text)["choices"][0]["delta"]["content"], "fine");
+    ExpectErrorThenDone(items, "upstream_bad_event");
+  }
   ExpectStillServing();
 }
 
