@@ -327,6 +327,21 @@ net::awaitable<void> RespondNoConfig(beast::tcp_stream& stream, beast::flat_buff
                                headers);
 }
 
+// Feeds what `buffer` holds to `parser` (header, then as much of the body as
+// is there) and consumes what it took. need_more is not an error: the caller
+// reads the rest from the socket with the same parser.
+beast::error_code ParseBuffered(http::request_parser<http::string_body>& parser, beast::flat_buffer& buffer) {
+  parser.eager(true);
+  beast::error_code ec;
+  while (buffer.size() > 0 && !parser.is_done()) {
+    const size_t used = parser.put(buffer.data(), ec);
+    buffer.consume(used);
+    if (ec == http::error::need_more) return {};
+    if (ec || used == 0) break;
+  }
+  return ec;
+}
+
 net::awaitable<void> RunSession(tcp::socket socket, Worker& worker, ServerState& state) {
   state.open_connections.fetch_add(1);
   beast::tcp_stream stream(std::move(socket));
@@ -360,9 +375,15 @@ net::awaitable<void> RunSession(tcp::socket socket, Worker& worker, ServerState&
     http::request_parser<http::string_body> parser;
     parser.header_limit(kHeaderLimitBytes);
     parser.body_limit(snapshot->settings().body_limit_bytes);
-    deadline.ExpiresAfter(snapshot->settings().header_timeout);
-    auto [hec, hn] = co_await http::async_read_header(stream, buffer, parser, kUseTuple);
-    deadline.Clear();
+    // What has arrived is parsed at once (for a small request, all of it came
+    // with the first read); the socket is read only for what is missing.
+    beast::error_code hec = ParseBuffered(parser, buffer);
+    if (!hec && !parser.is_header_done()) {
+      deadline.ExpiresAfter(snapshot->settings().header_timeout);
+      auto [read_ec, hn] = co_await http::async_read_header(stream, buffer, parser, kUseTuple);
+      deadline.Clear();
+      hec = read_ec;
+    }
     std::string request_id = NewRequestId(worker.rng);
     Responder early(stream, false, request_id, snapshot->settings().idle_timeout);
     if (hec == http::error::body_limit) {
@@ -394,16 +415,20 @@ net::awaitable<void> RunSession(tcp::socket socket, Worker& worker, ServerState&
       co_await too_large();
       break;
     }
-    if (parser.get()[http::field::expect] == "100-continue") {
+    if (!parser.is_done() && parser.get()[http::field::expect] == "100-continue") {
       // curl sends Expect for larger bodies and waits for this before sending.
       http::response<http::empty_body> cont{http::status::continue_, 11};
       deadline.ExpiresAfter(snapshot->settings().body_timeout);
       auto [cec, cn] = co_await http::async_write(stream, cont, kUseTuple);
       if (cec) break;
     }
-    deadline.ExpiresAfter(snapshot->settings().body_timeout);
-    auto [bec, bn] = co_await http::async_read(stream, buffer, parser, kUseTuple);
-    deadline.Clear();
+    beast::error_code bec;
+    if (!parser.is_done()) {
+      deadline.ExpiresAfter(snapshot->settings().body_timeout);
+      auto [read_ec, bn] = co_await http::async_read(stream, buffer, parser, kUseTuple);
+      deadline.Clear();
+      bec = read_ec;
+    }
     if (bec == http::error::body_limit) {
       co_await too_large();
       break;

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <set>
 #include <string>
+#include <thread>
 
 #include "tests/integration/dataplane_fixture.h"
 
@@ -122,6 +123,53 @@ TEST_F(ApiTest, NonStreamedAnswersReuseTheUpstreamConnection) {
   }
   ASSERT_TRUE(upstream_.WaitForRequests(4, kWait));
   EXPECT_EQ(upstream_.connections_accepted(), 1);
+}
+
+// curl sends "Expect: 100-continue" with larger bodies and holds the body back
+// until the server says to go on; a request whose head and body come in one
+// piece is served without a second read.
+TEST_F(ApiTest, ExpectContinueGetsA100AndTheBodyIsServedAfterIt) {
+  ASSERT_NO_FATAL_FAILURE(StartStandard());
+  nlohmann::json answer = UpstreamCompletion("continued");
+  upstream_.SetHandler([answer](const RecordedRequest&, ResponseWriter& writer) { writer.SendJson(200, answer); });
+  const std::string body = ChatRequest("up").dump();
+  const std::string head = "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                           "Content-Length: " + std::to_string(body.size()) + "\r\n";
+  auto complete = [](const std::string& text) { return text.find("\"continued\"") != std::string::npos; };
+
+  RawConnection waiting(api());
+  ASSERT_TRUE(waiting.connected());
+  ASSERT_TRUE(waiting.Send(head + "Expect: 100-continue\r\n\r\n"));
+  std::string interim = waiting.ReadUntil(
+      [](const std::string& text) { return text.find("\r\n\r\n") != std::string::npos; }, kWait);
+  ASSERT_EQ(interim.rfind("HTTP/1.1 100 Continue\r\n", 0), 0u) << interim;
+  ASSERT_TRUE(waiting.Send(body));
+  std::string answered = waiting.ReadUntil(complete, kWait);
+  EXPECT_NE(answered.find("HTTP/1.1 200 OK\r\n"), std::string::npos) << answered;
+  EXPECT_TRUE(complete(answered)) << answered;
+
+  RawConnection at_once(api());
+  ASSERT_TRUE(at_once.connected());
+  ASSERT_TRUE(at_once.Send(head + "\r\n" + body));
+  std::string whole = at_once.ReadUntil(complete, kWait);
+  EXPECT_EQ(whole.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << whole;
+  EXPECT_TRUE(complete(whole)) << whole;
+
+  // And in pieces that arrive apart: half the head, the rest of it with half
+  // the body, then the rest.
+  RawConnection pieces(api());
+  ASSERT_TRUE(pieces.connected());
+  const std::string request = head + "\r\n" + body;
+  const size_t cuts[] = {head.size() / 2, head.size() + 2 + body.size() / 2, request.size()};
+  size_t from = 0;
+  for (size_t cut : cuts) {
+    ASSERT_TRUE(pieces.Send(request.substr(from, cut - from)));
+    from = cut;
+    if (cut != request.size()) std::this_thread::sleep_for(std::chrono::milliseconds(50));  // apart: the point of the test
+  }
+  std::string slow = pieces.ReadUntil(complete, kWait);
+  EXPECT_EQ(slow.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << slow;
+  EXPECT_TRUE(complete(slow)) << slow;
 }
 
 TEST_F(ApiTest, ForwardsClientBodyWithUpstreamModelNameAndKey) {
