@@ -10,7 +10,7 @@ Deadline::Deadline(boost::asio::any_io_executor executor, std::function<void()> 
 }
 
 Deadline::~Deadline() {
-  state_->alive = false;
+  ++state_->generation;  // a pending wait's handler finds itself outdated
   state_->timer.cancel();
 }
 
@@ -28,7 +28,7 @@ void Deadline::Wait(const std::shared_ptr<State>& state) {
   const uint64_t generation = ++state->generation;
   state->timer.expires_at(state->deadline);  // (cancels a pending wait: its handler sees a newer generation)
   state->timer.async_wait([state, generation](const boost::system::error_code&) {
-    if (!state->alive || generation != state->generation) return;
+    if (generation != state->generation) return;  // replaced by a newer wait, or the Deadline is gone
     state->waiting = false;
     if (state->deadline == Clock::time_point::max()) return;  // cleared: the next deadline starts a wait
     if (Clock::now() < state->deadline) {

@@ -61,9 +61,8 @@ class Deadline {
     boost::asio::steady_timer timer;
     Clock::time_point deadline = Clock::time_point::max();
     bool waiting = false;     // a wait is pending, ending at timer.expiry()
-    uint64_t generation = 0;  // of the latest wait; an older one's handler does nothing
+    uint64_t generation = 0;  // of the latest wait (bumped too when the Deadline goes); an older one's handler does nothing
     bool expired = false;
-    bool alive = true;  // the Deadline still exists
     std::function<void()> expire;
   };
 
