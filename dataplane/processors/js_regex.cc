@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstring>
 
 #include "absl/status/status.h"
 
@@ -20,6 +21,93 @@ size_t Utf8SequenceLength(unsigned char lead) {
   if (lead >= 0xC0) return 2;
   return 1;
 }
+
+bool IsWordChar(unsigned char c) {
+  return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
+}
+
+char AsciiLower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+char AsciiUpper(char c) { return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c; }
+
+// ASCII punctuation other than '_': escaped, it stands for itself in
+// JavaScript and in RE2.
+bool IsEscapablePunctuation(char c) {
+  return (c >= '!' && c <= '/') || (c >= ':' && c <= '@') || (c >= '[' && c <= '`' && c != '_') ||
+         (c >= '{' && c <= '~');
+}
+
+// Characters with a meaning in a pattern when not escaped.
+bool IsSyntax(char c) {
+  return std::string_view("^$.|?*+()[]{}\\").find(c) != std::string_view::npos;
+}
+
+// Finds a literal pattern's matches, left to right, in one text. Candidates are
+// the positions of the literal's first byte (either case when folded), found
+// with memchr; for a folded letter the next position of each case is kept, so
+// memchr passes over each byte once per case.
+class LiteralFinder {
+ public:
+  LiteralFinder(const JsRegex::Literal& literal, std::string_view text)
+      : literal_(literal), text_(text),
+        first_(literal.text[0]), other_first_(literal.fold ? AsciiUpper(first_) : first_) {}
+
+  // The first match that starts at or after `from`.
+  bool Find(size_t from, re2::StringPiece& match) {
+    const size_t size = literal_.text.size();
+    while (true) {
+      size_t at = Next(first_, from, next_first_);
+      if (other_first_ != first_) at = std::min(at, Next(other_first_, from, next_other_));
+      if (at == std::string_view::npos || size > text_.size() - at) return false;
+      if (Equal(at) && Bounded(at)) {
+        match = re2::StringPiece(text_.data() + at, size);
+        return true;
+      }
+      from = at + 1;
+    }
+  }
+
+ private:
+  struct Cached {
+    bool known = false;
+    size_t at = 0;  // npos: none
+  };
+
+  size_t Next(char byte, size_t from, Cached& cached) const {
+    if (cached.known && cached.at >= from) return cached.at;  // npos is >= anything
+    cached.known = true;
+    const void* found =
+        from < text_.size() ? std::memchr(text_.data() + from, byte, text_.size() - from) : nullptr;
+    cached.at = found == nullptr ? std::string_view::npos
+                                 : static_cast<size_t>(static_cast<const char*>(found) - text_.data());
+    return cached.at;
+  }
+
+  bool Equal(size_t at) const {
+    const std::string& literal = literal_.text;
+    if (!literal_.fold) return std::memcmp(text_.data() + at + 1, literal.data() + 1, literal.size() - 1) == 0;
+    for (size_t i = 1; i < literal.size(); ++i) {
+      if (AsciiLower(text_[at + i]) != literal[i]) return false;
+    }
+    return true;
+  }
+
+  bool WordAt(size_t i) const { return i < text_.size() && IsWordChar(static_cast<unsigned char>(text_[i])); }
+
+  // \b: a word character on exactly one side.
+  bool Bounded(size_t at) const {
+    const size_t end = at + literal_.text.size();
+    if (literal_.word_start && (at > 0 && WordAt(at - 1)) == WordAt(at)) return false;
+    if (literal_.word_end && WordAt(end - 1) == WordAt(end)) return false;
+    return true;
+  }
+
+  const JsRegex::Literal& literal_;
+  const std::string_view text_;
+  const char first_;
+  const char other_first_;
+  Cached next_first_;
+  Cached next_other_;
+};
 
 absl::Status FlagError(char flag, std::string_view message) {
   std::string text = "flag '";
@@ -42,7 +130,7 @@ absl::StatusOr<JsRegexFlags> ParseJsRegexFlags(std::string_view flags) {
       case 'i': parsed.ignore_case = true; break;
       case 'm': parsed.multiline = true; break;
       case 's': parsed.dot_all = true; break;
-      case 'u': break;  // text is always matched as UTF-8 code points
+      case 'u': parsed.unicode = true; break;  // text is always matched as UTF-8 code points
       case 'y': return FlagError(flag, "(sticky) is not supported");
       default: return FlagError(flag, "is not a known regex flag (accepted: g, i, m, s, u)");
     }
@@ -90,6 +178,43 @@ std::string TranslateJsPattern(std::string_view pattern) {
   return out;
 }
 
+std::optional<JsRegex::Literal> LiteralForm(std::string_view pattern, const JsRegexFlags& flags) {
+  JsRegex::Literal literal;
+  literal.fold = flags.ignore_case;
+  size_t i = 0;
+  if (pattern.substr(0, 2) == "\\b") {
+    literal.word_start = true;
+    i = 2;
+  }
+  for (; i < pattern.size(); ++i) {
+    const char c = pattern[i];
+    if (c == '\\' && i + 1 < pattern.size()) {
+      const char escaped = pattern[++i];
+      if (escaped == 'b' && i + 1 == pattern.size()) {
+        literal.word_end = true;
+      } else if (IsEscapablePunctuation(escaped)) {
+        literal.text += escaped;
+      } else {
+        return std::nullopt;  // a class (\d), a control character (\n), \b inside...
+      }
+    } else if (IsSyntax(c)) {
+      return std::nullopt;
+    } else {
+      literal.text += c;
+    }
+  }
+  if (literal.text.empty()) return std::nullopt;
+  if (literal.fold) {
+    for (char& c : literal.text) {
+      if (static_cast<unsigned char>(c) >= 0x80) return std::nullopt;  // Unicode case folding: RE2's
+      c = AsciiLower(c);
+      // With u, JavaScript folds K (Kelvin sign) to k and ſ (long s) to s, as RE2 does.
+      if (flags.unicode && (c == 'k' || c == 's')) return std::nullopt;
+    }
+  }
+  return literal;
+}
+
 absl::StatusOr<std::unique_ptr<const JsRegex>> JsRegex::Compile(std::string_view pattern,
                                                                 const JsRegexFlags& flags,
                                                                 std::string_view replacement) {
@@ -111,8 +236,8 @@ absl::StatusOr<std::unique_ptr<const JsRegex>> JsRegex::Compile(std::string_view
   for (const Piece& piece : pieces) {
     if (piece.kind == Piece::Kind::kGroup) submatches = std::max(submatches, piece.group + 1);
   }
-  return std::unique_ptr<const JsRegex>(
-      new JsRegex(std::move(regex), flags.global, std::move(pieces), submatches));
+  return std::unique_ptr<const JsRegex>(new JsRegex(std::move(regex), flags.global, std::move(pieces),
+                                                    submatches, LiteralForm(pattern, flags)));
 }
 
 std::vector<JsRegex::Piece> JsRegex::ParseReplacement(std::string_view replacement,
@@ -209,13 +334,16 @@ void JsRegex::Expand(std::string_view subject, const re2::StringPiece* groups,
 bool JsRegex::Replace(std::string& text) const {
   std::array<re2::StringPiece, kMaxSubmatches> groups;
   const re2::StringPiece subject(text.data(), text.size());
+  std::optional<LiteralFinder> finder;
+  if (literal_) finder.emplace(*literal_, text);
   std::string out;
   bool matched = false;
   size_t copied = 0;  // text[0, copied) is already in `out`
   size_t position = 0;
   while (position <= text.size() &&
-         regex_->Match(subject, position, text.size(), RE2::UNANCHORED, groups.data(),
-                       submatches_)) {
+         (finder ? finder->Find(position, groups[0])
+                 : regex_->Match(subject, position, text.size(), RE2::UNANCHORED, groups.data(),
+                                 submatches_))) {
     const size_t start = static_cast<size_t>(groups[0].data() - text.data());
     const size_t end = start + groups[0].size();
     if (!matched) {

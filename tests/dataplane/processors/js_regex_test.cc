@@ -117,10 +117,11 @@ TEST(JsRegexTest, TranslatesNamedGroupsOnly) {
 TEST(JsRegexTest, Flags) {
   absl::StatusOr<JsRegexFlags> all = ParseJsRegexFlags("gimsu");
   ASSERT_TRUE(all.ok());
-  EXPECT_TRUE(all->global && all->ignore_case && all->multiline && all->dot_all);
+  EXPECT_TRUE(all->global && all->ignore_case && all->multiline && all->dot_all && all->unicode);
   absl::StatusOr<JsRegexFlags> none = ParseJsRegexFlags("");
   ASSERT_TRUE(none.ok());
-  EXPECT_FALSE(none->global || none->ignore_case || none->multiline || none->dot_all);
+  EXPECT_FALSE(none->global || none->ignore_case || none->multiline || none->dot_all ||
+               none->unicode);
   EXPECT_EQ(ParseJsRegexFlags("gy").status().message(), "flag 'y' (sticky) is not supported");
   EXPECT_EQ(ParseJsRegexFlags("x").status().message(),
             "flag 'x' is not a known regex flag (accepted: g, i, m, s, u)");
@@ -155,6 +156,149 @@ TEST(JsRegexTest, LinearTimeOnPathologicalPattern) {
   std::string text(50000, 'a');
   text += 'b';
   EXPECT_FALSE((*regex)->Replace(text));
+}
+
+std::unique_ptr<const JsRegex> MustCompile(const std::string& pattern, const std::string& flags,
+                                           const std::string& replacement) {
+  absl::StatusOr<JsRegexFlags> parsed = ParseJsRegexFlags(flags);
+  EXPECT_TRUE(parsed.ok()) << parsed.status();
+  absl::StatusOr<std::unique_ptr<const JsRegex>> regex =
+      JsRegex::Compile(pattern, parsed.value_or(JsRegexFlags{}), replacement);
+  EXPECT_TRUE(regex.ok()) << pattern << ": " << regex.status();
+  return regex.ok() ? std::move(regex).value() : nullptr;
+}
+
+TEST(JsRegexLiteralTest, WhichPatternsAreLiteral) {
+  struct Case {
+    const char* pattern;
+    const char* flags;
+    const char* text;  // nullptr: not literal
+    bool word_start;
+    bool word_end;
+  };
+  const Case cases[] = {
+      {"colour", "g", "colour", false, false},
+      {"\\bcolour\\b", "gi", "colour", true, true},
+      {"\\bCoLoUr", "i", "colour", true, false},
+      {"CoLoUr\\b", "", "CoLoUr", false, true},
+      {"\\{\\{user\\}\\}", "g", "{{user}}", false, false},
+      {"a\\.b\\/c\\\\d", "", "a.b/c\\d", false, false},
+      {"caf\xc3\xa9", "g", "caf\xc3\xa9", false, false},  // no fold: bytes compare
+      {"a b-c", "", "a b-c", false, false},
+      {"she", "gi", "she", false, false},
+      // Not literal: RE2's business.
+      {"caf\xc3\xa9", "i", nullptr},  // non-ASCII under i: Unicode folding
+      {"kiss", "iu", nullptr},          // k, s under iu: fold the Kelvin sign, long s
+      {"colou?r", "", nullptr},
+      {"a.b", "", nullptr},
+      {"a|b", "", nullptr},
+      {"^a", "", nullptr},
+      {"a$", "", nullptr},
+      {"(a)", "", nullptr},
+      {"[a]", "", nullptr},
+      {"{{user}}", "", nullptr},
+      {"a\\nb", "", nullptr},
+      {"\\d", "", nullptr},
+      {"a\\bb", "", nullptr},  // \b inside
+      {"\\b", "", nullptr},    // nothing but a boundary
+      {"\\b\\bx", "", nullptr},
+      {"a\\_", "", nullptr},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(std::string(c.pattern) + " /" + c.flags);
+    absl::StatusOr<JsRegexFlags> flags = ParseJsRegexFlags(c.flags);
+    ASSERT_TRUE(flags.ok());
+    std::optional<JsRegex::Literal> literal = LiteralForm(c.pattern, *flags);
+    ASSERT_EQ(literal.has_value(), c.text != nullptr);
+    if (!literal) continue;
+    EXPECT_EQ(literal->text, c.text);
+    EXPECT_EQ(literal->fold, flags->ignore_case);
+    EXPECT_EQ(literal->word_start, c.word_start);
+    EXPECT_EQ(literal->word_end, c.word_end);
+  }
+}
+
+// The literal search must do exactly what RE2 does with the same pattern; a
+// non-capturing group around it keeps a pattern out of the literal path.
+TEST(JsRegexLiteralTest, SameResultsAsRe2) {
+  const char* patterns[] = {"colour", "\\bcolour\\b", "\\bcolour", "colour\\b", "aa", "\\baa\\b",
+                            "_x",     "\\b_x\\b",      "\\b-",      "-\\b",      "\\b-\\b",
+                            "\\{\\{user\\}\\}", "caf\xc3\xa9", "1", "\\b9\\b", "s"};
+  const char* flag_sets[] = {"", "g", "i", "gi", "gu", "giu"};
+  const char* texts[] = {
+      "",
+      "colour",
+      "Colour COLOUR cOlOuR colours discolour colour_ colour1 (colour) colour.",
+      "colourcolour colour colour",
+      "aaaa aa a aaa Aa aA",
+      "_x _x_ a_x x_x -_x- _X",
+      "a-b - -- a- -a 9-9",
+      "{{user}} {{User}} {{USER}}{{user}} {user}",
+      "caf\xc3\xa9 CAF\xc3\xa9 caf\xc3\x89 caf\xc3\xa9s",
+      "1 12 21 9 99 a9 9a 9_ 9",
+      "s S \xc5\xbf ss",  // \xc5\xbf: long s, not folded to s without u
+      "\xe2\x84\xaa colour \xe2\x80\x94" "colour\xe2\x80\x94",  // Kelvin sign; em dashes are not word characters
+  };
+  for (const char* pattern : patterns) {
+    for (const char* flags : flag_sets) {
+      const std::string replacement = "[$&|$`|$'|$1|$$]";
+      std::unique_ptr<const JsRegex> literal = MustCompile(pattern, flags, replacement);
+      std::unique_ptr<const JsRegex> re2 =
+          MustCompile(std::string("(?:") + pattern + ")", flags, replacement);
+      ASSERT_TRUE(literal && re2);
+      // Under i, non-ASCII letters fold by Unicode's rules, and so do k and s
+      // with u: those stay with RE2.
+      const std::string p = pattern, f = flags;
+      const bool fold = f.find('i') != std::string::npos;
+      const bool unicode = f.find('u') != std::string::npos;
+      const bool to_re2 = fold && (p.find('\xc3') != std::string::npos ||
+                                   (unicode && p.find_first_of("ks") != std::string::npos));
+      EXPECT_EQ(literal->literal(), !to_re2) << pattern << " /" << flags;
+      EXPECT_FALSE(re2->literal());
+      for (const char* text : texts) {
+        // RE2 folds the long s to s under i; the literal search (JavaScript
+        // without u) does not: compared in JsRegexLiteralTest.FoldsAsciiOnly.
+        if (std::string(pattern) == "s" && std::string(flags).find('i') != std::string::npos) continue;
+        std::string by_literal = text;
+        std::string by_re2 = text;
+        const bool changed_literal = literal->Replace(by_literal);
+        const bool changed_re2 = re2->Replace(by_re2);
+        EXPECT_EQ(by_literal, by_re2) << pattern << " /" << flags << " on \"" << text << '"';
+        EXPECT_EQ(changed_literal, changed_re2) << pattern << " /" << flags << " on \"" << text << '"';
+      }
+    }
+  }
+}
+
+TEST(JsRegexLiteralTest, FoldsAsciiOnly) {
+  // JavaScript without u: /s/i and /k/i match s, S and k, K only; with u also
+  // the long s and the Kelvin sign (RE2 folds them both ways, so iu goes to RE2).
+  const std::string text = "s S \xc5\xbf k K \xe2\x84\xaa";
+  std::string plain = text;
+  MustCompile("s", "gi", "_")->Replace(plain);
+  MustCompile("k", "gi", "_")->Replace(plain);
+  EXPECT_EQ(plain, "_ _ \xc5\xbf _ _ \xe2\x84\xaa");
+  std::string unicode = text;
+  MustCompile("s", "giu", "_")->Replace(unicode);
+  MustCompile("k", "giu", "_")->Replace(unicode);
+  EXPECT_EQ(unicode, "_ _ _ _ _ _");
+}
+
+TEST(JsRegexLiteralTest, LongTextManyCandidates) {
+  // Candidates of both cases far apart and close together; a text whose one
+  // upper-case candidate comes last.
+  std::string text(100000, 'c');
+  text += " COLOUR";
+  std::unique_ptr<const JsRegex> regex = MustCompile("\\bcolour\\b", "gi", "color");
+  ASSERT_TRUE(regex->literal());
+  ASSERT_TRUE(regex->Replace(text));
+  EXPECT_EQ(text, std::string(100000, 'c') + " color");
+  std::string repeated;
+  for (int i = 0; i < 1000; ++i) repeated += i % 2 ? "Colour " : "colour, ";
+  std::string expected;
+  for (int i = 0; i < 1000; ++i) expected += i % 2 ? "color " : "color, ";
+  ASSERT_TRUE(regex->Replace(repeated));
+  EXPECT_EQ(repeated, expected);
 }
 
 }  // namespace
