@@ -9,9 +9,6 @@
 namespace switchboard::processors {
 namespace {
 
-// JavaScript replacements reach $99 at most, so at most 100 submatches.
-constexpr int kMaxSubmatches = 100;
-
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
 // Length of the UTF-8 sequence that starts with `lead` (1 for a stray byte).
@@ -217,7 +214,8 @@ std::optional<JsRegex::Literal> LiteralForm(std::string_view pattern, const JsRe
 
 absl::StatusOr<std::unique_ptr<const JsRegex>> JsRegex::Compile(std::string_view pattern,
                                                                 const JsRegexFlags& flags,
-                                                                std::string_view replacement) {
+                                                                std::string_view replacement,
+                                                                bool shortcuts) {
   RE2::Options options;
   options.set_log_errors(false);
   options.set_case_sensitive(!flags.ignore_case);
@@ -236,8 +234,20 @@ absl::StatusOr<std::unique_ptr<const JsRegex>> JsRegex::Compile(std::string_view
   for (const Piece& piece : pieces) {
     if (piece.kind == Piece::Kind::kGroup) submatches = std::max(submatches, piece.group + 1);
   }
+  std::optional<Literal> literal;
+  std::optional<char> first_byte;
+  if (shortcuts) {
+    literal = LiteralForm(pattern, flags);
+    // Every match S has min <= S <= max; a non-empty min rules out the empty
+    // match, and equal first bytes fix S's first byte.
+    std::string min, max;
+    if (!literal && regex->PossibleMatchRange(&min, &max, 10) && !min.empty() && !max.empty() &&
+        min[0] == max[0]) {
+      first_byte = min[0];
+    }
+  }
   return std::unique_ptr<const JsRegex>(new JsRegex(std::move(regex), flags.global, std::move(pieces),
-                                                    submatches, LiteralForm(pattern, flags)));
+                                                    submatches, std::move(literal), first_byte));
 }
 
 std::vector<JsRegex::Piece> JsRegex::ParseReplacement(std::string_view replacement,
@@ -331,19 +341,39 @@ void JsRegex::Expand(std::string_view subject, const re2::StringPiece* groups,
   }
 }
 
+bool JsRegex::Next(re2::StringPiece subject, size_t from, re2::StringPiece* groups,
+                   bool& tries) const {
+  const size_t size = subject.size();
+  if (tries) {
+    const void* found =
+        from < size ? std::memchr(subject.data() + from, *first_byte_, size - from) : nullptr;
+    if (found == nullptr) return false;  // no match can begin before the end
+    from = static_cast<size_t>(static_cast<const char*>(found) - subject.data());
+    if (regex_->Match(subject, from, size, RE2::ANCHOR_START, groups, submatches_)) return true;
+    tries = false;  // the rest of the text goes to the unanchored search
+  }
+  return regex_->Match(subject, from, size, RE2::UNANCHORED, groups, submatches_);
+}
+
 bool JsRegex::Replace(std::string& text) const {
-  std::array<re2::StringPiece, kMaxSubmatches> groups;
+  // Only the submatches the replacement uses; RE2 fills each it is given.
+  std::array<re2::StringPiece, 4> few;
+  std::vector<re2::StringPiece> many;
+  re2::StringPiece* groups = few.data();
+  if (static_cast<size_t>(submatches_) > few.size()) {
+    many.resize(static_cast<size_t>(submatches_));
+    groups = many.data();
+  }
   const re2::StringPiece subject(text.data(), text.size());
   std::optional<LiteralFinder> finder;
   if (literal_) finder.emplace(*literal_, text);
+  bool tries = first_byte_.has_value();
   std::string out;
   bool matched = false;
   size_t copied = 0;  // text[0, copied) is already in `out`
   size_t position = 0;
   while (position <= text.size() &&
-         (finder ? finder->Find(position, groups[0])
-                 : regex_->Match(subject, position, text.size(), RE2::UNANCHORED, groups.data(),
-                                 submatches_))) {
+         (finder ? finder->Find(position, groups[0]) : Next(subject, position, groups, tries))) {
     const size_t start = static_cast<size_t>(groups[0].data() - text.data());
     const size_t end = start + groups[0].size();
     if (!matched) {
@@ -351,7 +381,7 @@ bool JsRegex::Replace(std::string& text) const {
       matched = true;
     }
     out.append(text, copied, start - copied);
-    Expand(text, groups.data(), out);
+    Expand(text, groups, out);
     copied = end;
     if (!global_) break;
     if (end > start) {

@@ -159,11 +159,11 @@ TEST(JsRegexTest, LinearTimeOnPathologicalPattern) {
 }
 
 std::unique_ptr<const JsRegex> MustCompile(const std::string& pattern, const std::string& flags,
-                                           const std::string& replacement) {
+                                           const std::string& replacement, bool shortcuts = true) {
   absl::StatusOr<JsRegexFlags> parsed = ParseJsRegexFlags(flags);
   EXPECT_TRUE(parsed.ok()) << parsed.status();
   absl::StatusOr<std::unique_ptr<const JsRegex>> regex =
-      JsRegex::Compile(pattern, parsed.value_or(JsRegexFlags{}), replacement);
+      JsRegex::Compile(pattern, parsed.value_or(JsRegexFlags{}), replacement, shortcuts);
   EXPECT_TRUE(regex.ok()) << pattern << ": " << regex.status();
   return regex.ok() ? std::move(regex).value() : nullptr;
 }
@@ -299,6 +299,86 @@ TEST(JsRegexLiteralTest, LongTextManyCandidates) {
   for (int i = 0; i < 1000; ++i) expected += i % 2 ? "color " : "color, ";
   ASSERT_TRUE(regex->Replace(repeated));
   EXPECT_EQ(repeated, expected);
+}
+
+TEST(JsRegexFirstByteTest, WhichPatternsHaveOne) {
+  const std::pair<const char*, std::optional<char>> cases[] = {
+      {"\\*([^*]{1,200})\\*", '*'}, {"<[^>]*>", '<'},   {"a(b)?c", 'a'},
+      {"(?i)\\*x(y)", '*'},          {"\\bfoo(bar)?", 'f'}, {"^\\*", '*'},
+      {"\xc3\xa9+", '\xc3'},          {"a*", std::nullopt},  {"[ab]c", std::nullopt},
+      {"(?i)ab(c)", std::nullopt},    {"x|y", std::nullopt}, {".*x", std::nullopt},
+      {"colour", std::nullopt},  // literal: the literal search instead
+  };
+  for (const auto& [pattern, byte] : cases) {
+    EXPECT_EQ(MustCompile(pattern, "g", "")->first_byte(), byte) << pattern;
+    EXPECT_EQ(MustCompile(pattern, "g", "", /*shortcuts=*/false)->first_byte(), std::nullopt);
+  }
+}
+
+// Tries at the first byte, anchored, must find exactly RE2's unanchored
+// matches: the same leftmost match, the same groups, texts where a try fails
+// and the rest goes to RE2.
+TEST(JsRegexFirstByteTest, SameResultsAsRe2) {
+  const char* patterns[] = {"\\*([^*]{1,200})\\*", "<[^>]*>", "a(b)?c",       "\\*x(y)",
+                            "\\bfoo(bar)?\\b",     "^\\*",    "\\*[^*]*$",   "\xc3\xa9+(x)?",
+                            "\\*\\*|\\*b",        "a(?:bc|b)(c)?"};
+  const char* flag_sets[] = {"", "g", "gi", "gm"};
+  const char* texts[] = {
+      "",
+      "*a* and *b c* then *d*",
+      "**bold** *a*",
+      "stray * then *a* and *b",
+      "* unclosed at the start and *a*",
+      "<p>x</p><br> < not a tag <a href='y'>",
+      "ac abc abbc xac AC ABC",
+      "*xy *Xy *XY *x",
+      "foo foobar food barfoo foo_bar FOOBAR foo.",
+      "*line\n*two\nthree *four*\n*",
+      "\xc3\xa9\xc3\xa9x \xc3\xa9 caf\xc3\xa9x \xc3\x89",
+      "abcc abc ab abcabc",
+  };
+  for (const char* pattern : patterns) {
+    for (const char* flags : flag_sets) {
+      const std::string replacement = "[$&|$1|$`|$']";
+      std::unique_ptr<const JsRegex> tried = MustCompile(pattern, flags, replacement);
+      std::unique_ptr<const JsRegex> plain = MustCompile(pattern, flags, replacement, false);
+      ASSERT_TRUE(tried && plain);
+      // Under i a letter has two first bytes: then RE2 alone, compared all the same.
+      if (std::string(flags).find('i') == std::string::npos) {
+        EXPECT_TRUE(tried->first_byte().has_value()) << pattern << " /" << flags;
+      }
+      for (const char* text : texts) {
+        std::string by_tries = text;
+        std::string by_re2 = text;
+        const bool changed_tries = tried->Replace(by_tries);
+        const bool changed_re2 = plain->Replace(by_re2);
+        EXPECT_EQ(by_tries, by_re2) << pattern << " /" << flags << " on \"" << text << '"';
+        EXPECT_EQ(changed_tries, changed_re2) << pattern << " /" << flags << " on \"" << text << '"';
+      }
+    }
+  }
+}
+
+TEST(JsRegexFirstByteTest, TextFullOfTheByte) {
+  // A try at the first '<' fails after reading to the end; the rest of the text
+  // goes to RE2's unanchored search (one pass), never to 200,000 more tries.
+  std::unique_ptr<const JsRegex> regex = MustCompile("<[^>]*>", "g", "");
+  ASSERT_TRUE(regex->first_byte().has_value());
+  std::string text(200000, '<');
+  EXPECT_FALSE(regex->Replace(text));
+  text += '>';
+  ASSERT_TRUE(regex->Replace(text));
+  EXPECT_EQ(text, "");
+}
+
+TEST(JsRegexFirstByteTest, ManyGroups) {
+  // More groups than Replace keeps on its stack.
+  std::unique_ptr<const JsRegex> regex =
+      MustCompile("<(a)(b)(c)(d)(e)(f)>", "g", "$6$5$4$3$2$1");
+  ASSERT_TRUE(regex->first_byte().has_value());
+  std::string text = "x<abcdef>y<abcdef>";
+  ASSERT_TRUE(regex->Replace(text));
+  EXPECT_EQ(text, "xfedcbayfedcba");
 }
 
 }  // namespace
