@@ -4,6 +4,10 @@
 #include <array>
 #include <cstring>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "absl/status/status.h"
 
 namespace switchboard::processors {
@@ -39,21 +43,27 @@ bool IsSyntax(char c) {
 }
 
 // Finds a literal pattern's matches, left to right, in one text. Candidates are
-// the positions of the literal's first byte (either case when folded), found
-// with memchr; for a folded letter the next position of each case is kept, so
-// memchr passes over each byte once per case.
+// the positions where the literal's first two bytes (either case when folded)
+// occur, looked for 16 positions at a time with SSE2 (byte by byte elsewhere);
+// a pair is rare enough in prose that the full compare seldom runs. A
+// one-byte literal checks its one byte.
 class LiteralFinder {
  public:
   LiteralFinder(const JsRegex::Literal& literal, std::string_view text)
-      : literal_(literal), text_(text),
-        first_(literal.text[0]), other_first_(literal.fold ? AsciiUpper(first_) : first_) {}
+      : literal_(literal), text_(text) {
+    const std::string& bytes = literal.text;
+    first_[0] = bytes[0];
+    first_[1] = literal.fold ? AsciiUpper(bytes[0]) : bytes[0];
+    pair_ = bytes.size() >= 2;
+    second_[0] = pair_ ? bytes[1] : '\0';
+    second_[1] = pair_ && literal.fold ? AsciiUpper(bytes[1]) : second_[0];
+  }
 
   // The first match that starts at or after `from`.
-  bool Find(size_t from, re2::StringPiece& match) {
+  bool Find(size_t from, re2::StringPiece& match) const {
     const size_t size = literal_.text.size();
-    while (true) {
-      size_t at = Next(first_, from, next_first_);
-      if (other_first_ != first_) at = std::min(at, Next(other_first_, from, next_other_));
+    while (from < text_.size()) {
+      const size_t at = NextCandidate(from);
       if (at == std::string_view::npos || size > text_.size() - at) return false;
       if (Equal(at) && Bounded(at)) {
         match = re2::StringPiece(text_.data() + at, size);
@@ -61,22 +71,38 @@ class LiteralFinder {
       }
       from = at + 1;
     }
+    return false;
   }
 
  private:
-  struct Cached {
-    bool known = false;
-    size_t at = 0;  // npos: none
-  };
+  bool FirstAt(size_t i) const { return text_[i] == first_[0] || text_[i] == first_[1]; }
+  bool SecondAt(size_t i) const { return text_[i] == second_[0] || text_[i] == second_[1]; }
 
-  size_t Next(char byte, size_t from, Cached& cached) const {
-    if (cached.known && cached.at >= from) return cached.at;  // npos is >= anything
-    cached.known = true;
-    const void* found =
-        from < text_.size() ? std::memchr(text_.data() + from, byte, text_.size() - from) : nullptr;
-    cached.at = found == nullptr ? std::string_view::npos
-                                 : static_cast<size_t>(static_cast<const char*>(found) - text_.data());
-    return cached.at;
+  size_t NextCandidate(size_t i) const {
+    const char* data = text_.data();
+    const size_t size = text_.size();
+#if defined(__SSE2__)
+    const __m128i first0 = _mm_set1_epi8(first_[0]);
+    const __m128i first1 = _mm_set1_epi8(first_[1]);
+    const __m128i second0 = _mm_set1_epi8(second_[0]);
+    const __m128i second1 = _mm_set1_epi8(second_[1]);
+    // Reads [i, i + 17): the byte after each of the 16 positions too.
+    for (; i + 17 <= size; i += 16) {
+      const __m128i here = _mm_loadu_si128(reinterpret_cast<const __m128i*>(data + i));
+      __m128i hits = _mm_or_si128(_mm_cmpeq_epi8(here, first0), _mm_cmpeq_epi8(here, first1));
+      if (pair_) {
+        const __m128i next = _mm_loadu_si128(reinterpret_cast<const __m128i*>(data + i + 1));
+        hits = _mm_and_si128(hits, _mm_or_si128(_mm_cmpeq_epi8(next, second0),
+                                                _mm_cmpeq_epi8(next, second1)));
+      }
+      const unsigned mask = static_cast<unsigned>(_mm_movemask_epi8(hits));
+      if (mask != 0) return i + static_cast<size_t>(__builtin_ctz(mask));
+    }
+#endif
+    for (; i < size; ++i) {
+      if (FirstAt(i) && (!pair_ || (i + 1 < size && SecondAt(i + 1)))) return i;
+    }
+    return std::string_view::npos;
   }
 
   bool Equal(size_t at) const {
@@ -100,10 +126,9 @@ class LiteralFinder {
 
   const JsRegex::Literal& literal_;
   const std::string_view text_;
-  const char first_;
-  const char other_first_;
-  Cached next_first_;
-  Cached next_other_;
+  char first_[2];   // the first byte, both cases when folded
+  char second_[2];  // the second byte, likewise (when there is one)
+  bool pair_;
 };
 
 absl::Status FlagError(char flag, std::string_view message) {

@@ -284,6 +284,27 @@ TEST(JsRegexLiteralTest, FoldsAsciiOnly) {
   EXPECT_EQ(unicode, "_ _ _ _ _ _");
 }
 
+TEST(JsRegexLiteralTest, EveryPlaceInTheText) {
+  // Candidates are looked for 16 positions at a time: a match at every offset
+  // from the start and from the end, in each case, and a pair split across
+  // blocks ('c' ending one, 'o' starting the next).
+  for (const auto& [pattern, flags, word] : {std::tuple{"colour", "gi", "CoLoUr"},
+                                              std::tuple{"colour", "g", "colour"},
+                                              std::tuple{"\\{", "g", "{"}}) {
+    std::unique_ptr<const JsRegex> regex = MustCompile(pattern, flags, "#");
+    ASSERT_TRUE(regex->literal());
+    for (size_t before = 0; before < 40; ++before) {
+      for (size_t after = 0; after < 20; ++after) {
+        std::string text = std::string(before, 'c') + word + std::string(after, 'o');
+        ASSERT_TRUE(regex->Replace(text)) << pattern << " at " << before << ", " << after;
+        EXPECT_EQ(text, std::string(before, 'c') + "#" + std::string(after, 'o'));
+      }
+      std::string near_miss = std::string(before, 'c') + std::string(word).substr(0, 1);
+      EXPECT_EQ(regex->Replace(near_miss), std::string(word).size() == 1) << pattern;
+    }
+  }
+}
+
 TEST(JsRegexLiteralTest, LongTextManyCandidates) {
   // Candidates of both cases far apart and close together; a text whose one
   // upper-case candidate comes last.
