@@ -32,8 +32,9 @@
 // A pattern that is one literal string, with at most a \b at either end (the
 // usual "replace this word or name" processor: `\bcolour\b`, `\{\{user\}\}`),
 // is still compiled by RE2 (which checks it) but matched without it: its first
-// two bytes looked for 16 positions at a time, a compare, the boundary checks. RE2 spends ~300 ns in
-// each search call, whatever the pattern; the literal search a few. With i and
+// two bytes looked for 16 positions at a time, a compare, the boundary checks.
+// RE2 spends ~300 ns in each search call, whatever the pattern; the literal
+// search a few. With i and
 // without u only ASCII letters fold, as in JavaScript (RE2 would also match
 // the Kelvin sign for k and the long s for s); a literal with other non-ASCII
 // letters under i, or k or s under i with u, goes to RE2.
