@@ -90,6 +90,7 @@ bool ScanChatBody(std::string_view text, ChatBodyScan& scan) {
   if (ThreadParser(text.size(), own).parse(text.data(), text.size(), true).get(root) != simdjson::SUCCESS) return false;
   if (!root.is_object()) return false;
   scan = ChatBodyScan();
+  if (!own) scan.kept_use = KeptParserUse();
   bool has_model = false, has_messages = false;
   std::vector<std::string_view> keys;
   keys.reserve(16);  // a chat body has about ten top-level keys: one allocation

@@ -13,6 +13,7 @@
 // goes the tree way (ParseChatBody), which also words the errors.
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -24,6 +25,10 @@ struct ChatBodyScan {
   size_t model_begin = 0;     // the `model` value is text[model_begin, model_end),
   size_t model_end = 0;       //   quotes included
   size_t close = 0;           // the position of the object's closing '}'
+  // The use of the thread's simdjson parser that holds the body's document
+  // (0: none): ParseJson(text, tree, kept_use) builds the tree from it
+  // instead of parsing the body again, if nothing has parsed since.
+  uint64_t kept_use = 0;
 };
 
 // True when `text` is such a body; fills `scan`.

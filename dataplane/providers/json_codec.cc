@@ -64,12 +64,20 @@ bool ReadInteger(simdjson::dom::element element, int64_t& out) {
 
 }  // namespace
 
+namespace {
+thread_local simdjson::dom::parser kept_parser;
+thread_local uint64_t kept_parser_use = 0;
+}  // namespace
+
 simdjson::dom::parser& ThreadParser(size_t size, std::optional<simdjson::dom::parser>& own) {
   constexpr size_t kKeptParserBytes = 2 << 20;
-  thread_local simdjson::dom::parser kept;
   if (size > kKeptParserBytes) return own.emplace();
-  return kept;
+  ++kept_parser_use;
+  return kept_parser;
 }
+
+uint64_t KeptParserUse() { return kept_parser_use; }
+simdjson::dom::parser& KeptParser() { return kept_parser; }
 
 bool ScanOpenAiAnswer(std::string_view text, Usage& usage, AnswerScan& scan) {
   std::optional<simdjson::dom::parser> own;
@@ -112,6 +120,14 @@ void ParseJson(std::string_view text, json& out) {
     return;
   }
   out = json::parse(text);
+}
+
+void ParseJson(std::string_view text, json& out, uint64_t kept_use) {
+  if (kept_use != 0 && kept_use == KeptParserUse()) {
+    out = Convert(KeptParser().doc.root());
+    return;
+  }
+  ParseJson(text, out);
 }
 
 }  // namespace switchboard::providers

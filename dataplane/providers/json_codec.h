@@ -13,6 +13,7 @@
 // Both are pure and thread-safe (ParseJson keeps one simdjson parser per
 // thread).
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -26,6 +27,9 @@ namespace switchboard::providers {
 // Parses `text` into `out`. Throws nlohmann::json::parse_error exactly where
 // nlohmann::json::parse(text) would.
 void ParseJson(std::string_view text, nlohmann::json& out);
+// The same, from the document ScanChatBody left in the thread's parser when
+// `kept_use` (ChatBodyScan::kept_use) says it is still there; else as above.
+void ParseJson(std::string_view text, nlohmann::json& out, uint64_t kept_use);
 
 using ::switchboard::DumpJson;
 

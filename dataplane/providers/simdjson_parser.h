@@ -5,6 +5,7 @@
 #include <simdjson.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 
 namespace switchboard::providers {
@@ -14,5 +15,12 @@ namespace switchboard::providers {
 // 2 MiB); a larger document gets its own, in `own`, freed with it. The result
 // of a parse lives until the parser's next parse.
 simdjson::dom::parser& ThreadParser(size_t size, std::optional<simdjson::dom::parser>& own);
+
+// Every time ThreadParser hands out the thread's kept parser counts as a use,
+// numbered from 1. The document of use N (in KeptParser().doc) is still there
+// while KeptParserUse() is N: a caller that suspends in between (another
+// request's parse may run) finds a later number and parses again.
+uint64_t KeptParserUse();
+simdjson::dom::parser& KeptParser();
 
 }  // namespace switchboard::providers

@@ -631,7 +631,7 @@ net::awaitable<void> ServeChat(RequestContext& ctx, Outcome& outcome) {
       // Each attempt starts from the client's request: chains differ per target.
       if (n > 1 || !have_tree) {
         ClientError ignored;
-        ParseChatBody(ctx.request.body(), body, ignored);
+        ParseChatBody(ctx.request.body(), body, ignored, clean ? scan.kept_use : 0);
         have_tree = true;
       }
       // The profile's system prefill is part of the prompt the chains see; the

@@ -8,9 +8,9 @@ namespace switchboard::server {
 
 using nlohmann::json;
 
-bool ParseChatBody(std::string_view text, json& body, providers::ClientError& error) {
+bool ParseChatBody(std::string_view text, json& body, providers::ClientError& error, uint64_t kept_use) {
   try {
-    providers::ParseJson(text, body);
+    providers::ParseJson(text, body, kept_use);
   } catch (const json::parse_error& e) {
     error = providers::InvalidRequest(
         "invalid_json", "We could not parse the JSON body of your request (at byte " + std::to_string(e.byte) +

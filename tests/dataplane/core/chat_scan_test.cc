@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "dataplane/providers/json_codec.h"
 #include "dataplane/providers/openai_compat.h"
 
 namespace switchboard::providers {
@@ -111,6 +112,35 @@ TEST(ScanChatBodyTest, LargeConversations) {
   for (int i = 0; i < 12; ++i) body["messages"].push_back({{"role", i % 2 ? "assistant" : "user"}, {"content", content}});
   ExpectSameAsTheTreeWay(body.dump());
   ExpectSameAsTheTreeWay(body.dump(2));
+}
+
+TEST(ScanChatBodyTest, TheTreeIsBuiltFromTheScansDocumentWhileItLasts) {
+  const std::string body =
+      R"({"model":"m","messages":[{"role":"user","content":"hi \u00e9"}],"temperature":0.5,"n":[1,2.5,null,true]})";
+  const json expected = json::parse(body);
+  ChatBodyScan scan;
+  ASSERT_TRUE(ScanChatBody(body, scan));
+  ASSERT_NE(scan.kept_use, 0u);
+  json tree;
+  ParseJson(body, tree, scan.kept_use);
+  EXPECT_EQ(tree, expected);
+
+  // Another document parsed since (another request's answer, say): the scan's
+  // is gone, and the body is parsed again, not the other document converted.
+  ASSERT_TRUE(ScanChatBody(body, scan));
+  Usage usage;
+  AnswerScan answer;
+  ASSERT_TRUE(ScanOpenAiAnswer(R"({"choices":[],"usage":{"prompt_tokens":3}})", usage, answer));
+  json again;
+  ParseJson(body, again, scan.kept_use);
+  EXPECT_EQ(again, expected);
+
+  // A body beyond the kept parser's size gets a parser of its own, gone with
+  // the scan: nothing to reuse.
+  json big = json::parse(body);
+  big["messages"][0]["content"] = std::string(3 << 20, 'x');
+  ASSERT_TRUE(ScanChatBody(big.dump(), scan));
+  EXPECT_EQ(scan.kept_use, 0u);
 }
 
 }  // namespace
