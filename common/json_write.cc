@@ -5,6 +5,10 @@
 #include <cstdint>
 #include <cstring>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace switchboard {
 namespace {
 
@@ -56,6 +60,29 @@ size_t Utf8Sequence(const unsigned char* s, size_t n) {
   return 0;
 }
 
+// The number of bytes from `s` (at most n) that need no look, 16 at a time
+// with SSE2 (where a signed compare below 0x20 also catches bytes >= 0x80),
+// 8 at a time elsewhere.
+size_t PlainRun(const unsigned char* s, size_t n) {
+  size_t run = 0;
+#if defined(__SSE2__)
+  const __m128i space = _mm_set1_epi8(0x20);
+  const __m128i quote = _mm_set1_epi8('"');
+  const __m128i backslash = _mm_set1_epi8('\\');
+  for (; run + 16 <= n; run += 16) {
+    const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + run));
+    const __m128i special = _mm_or_si128(
+        _mm_cmplt_epi8(bytes, space),
+        _mm_or_si128(_mm_cmpeq_epi8(bytes, quote), _mm_cmpeq_epi8(bytes, backslash)));
+    const unsigned mask = static_cast<unsigned>(_mm_movemask_epi8(special));
+    if (mask != 0) return run + static_cast<size_t>(__builtin_ctz(mask));
+  }
+#endif
+  while (run + 8 <= n && PlainWord(s + run)) run += 8;
+  while (run < n && kPlain[s[run]]) ++run;
+  return run;
+}
+
 // Appends `text` as a JSON string; false when it is not valid UTF-8.
 bool WriteStringOrFail(std::string_view text, std::string& out) {
   static constexpr char kHex[] = "0123456789abcdef";
@@ -64,10 +91,7 @@ bool WriteStringOrFail(std::string_view text, std::string& out) {
   out.push_back('"');
   size_t i = 0;
   while (i < n) {
-    size_t run = i;
-    // Eight bytes at a time while none needs a look, then byte by byte.
-    while (run + 8 <= n && PlainWord(s + run)) run += 8;
-    while (run < n && kPlain[s[run]]) ++run;
+    const size_t run = i + PlainRun(s + i, n - i);
     out.append(text.data() + i, run - i);
     i = run;
     if (i == n) break;

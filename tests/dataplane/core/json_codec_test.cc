@@ -102,12 +102,13 @@ TEST(DumpJsonTest, WritesTheSameBytesAsNlohmann) {
 }
 
 TEST(DumpJsonTest, EverySpecialCharacterAtEveryOffsetOfAWord) {
-  // The writer skips plain text eight bytes at a time: a character that needs
-  // escaping or checking must be found wherever it falls.
+  // The writer skips plain text sixteen (SSE2) or eight bytes at a time: a
+  // character that needs escaping or checking must be found wherever it
+  // falls, in a block, across two, in the tail after the last whole block.
   for (const std::string& special : std::vector<std::string>{"\"", "\\", "\n", std::string(1, '\0'), "\x1f", "\x7f",
-                                                             " ", "\xc3\xa9", "\xf0\x9f\x98\x80", "\xff"}) {
-    for (size_t at = 0; at < 24; ++at) {
-      std::string text(24, 'a');
+                                                             " ", "\xc3\xa9", "\xf0\x9f\x98\x80", "\xff", "\x80"}) {
+    for (size_t at = 0; at < 48; ++at) {
+      std::string text(48, 'a');
       text.insert(at, special);
       json value = text;
       EXPECT_EQ(DumpJson(value), NlohmannDump(value)) << "at " << at;
