@@ -120,7 +120,14 @@ bool ScanChatBody(std::string_view text, ChatBodyScan& scan) {
   }
   if (!has_model || !has_messages) return false;
 
-  // 2. Where the model value and the closing brace are in the text.
+  // 2. Where the model value and the closing brace are in the text. The text
+  // is one valid object, so its closing brace is its last non-space
+  // character; the members are walked only as far as "model" (usually
+  // first), whose key is unique (checked above).
+  size_t close = text.size();
+  while (close > 0 && IsSpace(text[close - 1])) --close;
+  if (close == 0 || text[close - 1] != '}') return false;
+  scan.close = close - 1;
   TopLevel walk(text);
   walk.SkipSpace();
   if (walk.peek() != '{') return false;
@@ -144,16 +151,15 @@ bool ScanChatBody(std::string_view text, ChatBodyScan& scan) {
       scan.model_begin = value_begin;
       scan.model_end = walk.pos();
       found_model = true;
+      break;
     }
     walk.SkipSpace();
     if (walk.peek() == ',') {
       walk.advance();
       continue;
     }
-    if (walk.peek() != '}') return false;
-    break;
+    return false;  // the closing brace, and no "model" before it
   }
-  scan.close = walk.pos();
   return found_model && scan.model_end > scan.model_begin && text[scan.model_begin] == '"';
 }
 

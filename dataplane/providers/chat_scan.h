@@ -7,7 +7,8 @@
 // into a tree and written back.
 //
 // The scan only says yes to a body it can pass on exactly: valid JSON (simdjson
-// decides), an object with unique top-level keys written without escapes, a
+// decides), an object with unique top-level keys (`model` and the keys before
+// it written without escapes: the text is only walked that far), a
 // non-empty string `model`, an array `messages`, a boolean or null `stream`,
 // and no `stream_options` (a streamed request adds its own). Anything else
 // goes the tree way (ParseChatBody), which also words the errors.

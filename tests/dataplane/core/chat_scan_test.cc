@@ -80,6 +80,17 @@ TEST(ScanChatBodyTest, KeepsTheTextAroundTheModelByteForByte) {
             "{ \"temperature\" : 1.50 , \"model\" : \"up\" , \"messages\" : [ ] }");
 }
 
+TEST(ScanChatBodyTest, TheTextIsWalkedOnlyAsFarAsTheModel) {
+  // After "model" nothing is walked: an escaped key there passes through as
+  // written (the upstream reads the same key); the closing brace is the last
+  // character that is not space.
+  ExpectSameAsTheTreeWay(R"({"model":"mine","messages":[],"te\u006dperature":1} )");
+  ExpectSameAsTheTreeWay("{\"messages\":[{\"role\":\"user\",\"content\":\"}\"}],\"model\":\"mine\"}\n\t ");
+  ChatBodyScan scan;
+  ASSERT_TRUE(ScanChatBody(R"({"messages":[{"content":"{\"model\":1}"}],"model":"mine","top_p":1}  )", scan));
+  EXPECT_EQ(scan.close, 66u);  // the text is 67 characters before the spaces
+}
+
 TEST(ScanChatBodyTest, LeavesEverythingUnusualToTheTree) {
   for (const std::string& text : std::vector<std::string>{
            "",
@@ -95,6 +106,8 @@ TEST(ScanChatBodyTest, LeavesEverythingUnusualToTheTree) {
            R"({"model":"a","model":"b","messages":[]})",          // repeated key
            R"({"model":"mine","messages":[],"messages":[]})",
            R"({"mod\u0065l":"mine","messages":[]})",               // escaped key
+           R"({"messages":[],"mod\u0065l":"mine"})",
+           R"({"te\u006dperature":1,"model":"mine","messages":[]})",  // escaped, before model
            R"({"model":"mine","messages":[],"stream":true,"stream_options":{"include_usage":false}})",
            R"({"model":"mine","messages":[],"seed":123456789012345678901234567890})",  // beyond 64 bits
        }) {
