@@ -43,6 +43,27 @@ TEST(HeadWriterTest, StatusLinesHaveTheirReasons) {
   }
 }
 
+TEST(HeadWriterTest, ALineBreakIsFoundWhereverItFalls) {
+  // Values are checked eight bytes at a time: a break at every offset of a
+  // value of a few words.
+  for (const char* line_break : {"\r", "\n"}) {
+    for (size_t at = 0; at <= 20; ++at) {
+      const std::string kept = "abcdefghijklmnopqrst";
+      std::string value = kept;
+      value.insert(at, line_break);
+      HeadWriter head;
+      head.Field("x", value);
+      EXPECT_EQ(head.End(), "x: " + kept + "\r\n\r\n") << "at " << at;
+    }
+  }
+  // Bytes near the breaks are kept, on the fast way and on the slow one.
+  for (const char* value : {"a\tb\x0c\x0e\x7f\xc3\xa9" "cdefghijklmn", "a\tb\x0e\x7f\xc3\xa9" "cdefghijklmn"}) {
+    HeadWriter clean;
+    clean.Field("x", value);
+    EXPECT_EQ(clean.End(), std::string("x: ") + value + "\r\n\r\n");
+  }
+}
+
 TEST(HeadWriterTest, LineBreaksInNamesAndValuesAreDropped) {
   HeadWriter head;
   head.StatusLine(200);
