@@ -119,6 +119,19 @@ TEST(LogLineTest, KeysThatNeedEscapingAreEscaped) {
   EXPECT_EQ(parsed["caf\xc3\xa9"], 5);
 }
 
+TEST(LogLineTest, KeysOfEveryLength) {
+  // Short plain keys take one append; longer ones the general way.
+  std::string text = CaptureStderr([] {
+    Line line(Level::kInfo, "lengths");
+    for (size_t length = 1; length <= 80; ++length) line.Add(std::string(length, 'k'), static_cast<int64_t>(length));
+    line.Add(std::string(70, 'q') + "\"", 0);
+    line.Write();
+  });
+  json parsed = json::parse(text);
+  for (size_t length = 1; length <= 80; ++length) EXPECT_EQ(parsed[std::string(length, 'k')], length);
+  EXPECT_EQ(parsed[std::string(70, 'q') + "\""], 0);
+}
+
 TEST(LogLineTest, NumbersJsonCannotHoldAreNull) {
   std::string text = CaptureStderr([] {
     Line line(Level::kError, "odd");
