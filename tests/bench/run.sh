@@ -467,22 +467,29 @@ start_portkey() {
       return
     fi
   fi
-  local port
-  port=$(awk 'BEGIN { srand(); print 20000 + int(rand() * 20000) }')
-  (cd "$workdir" && exec "${pin_servers[@]}" node "$entry" --port="$port" --headless) >"$workdir/portkey.log" 2>&1 &
-  pids+=($!)
-  local deadline=$((SECONDS + 30))
-  while ((SECONDS < deadline)); do
-    if answers portkey "127.0.0.1:$port" mock-model "${portkey_headers[@]}"; then
-      portkey_api="127.0.0.1:$port"
-      portkey_status="@portkey-ai/gateway $(sed -n 's/.*"version": *"\([^"]*\)".*/\1/p' \
-        "$dir/node_modules/@portkey-ai/gateway/package.json" | head -n1) on node $(node --version)"
-      return
-    fi
-    kill -0 "${pids[-1]}" 2>/dev/null || break
-    sleep 0.5
+  # A random port can be taken (Node then exits with EADDRINUSE): up to
+  # three ports are tried.
+  local port attempt
+  for attempt in 1 2 3; do
+    port=$((20000 + RANDOM % 20000))
+    (cd "$workdir" && exec "${pin_servers[@]}" node "$entry" --port="$port" --headless) >"$workdir/portkey.log" 2>&1 &
+    pids+=($!)
+    local deadline=$((SECONDS + 30))
+    while ((SECONDS < deadline)); do
+      if answers portkey "127.0.0.1:$port" mock-model "${portkey_headers[@]}"; then
+        portkey_api="127.0.0.1:$port"
+        portkey_status="@portkey-ai/gateway $(sed -n 's/.*"version": *"\([^"]*\)".*/\1/p' \
+          "$dir/node_modules/@portkey-ai/gateway/package.json" | head -n1) on node $(node --version)"
+        return
+      fi
+      kill -0 "${pids[-1]}" 2>/dev/null || break
+      sleep 0.5
+    done
+    kill -0 "${pids[-1]}" 2>/dev/null && break  # running but not answering: no other port will help
+    grep -q EADDRINUSE "$workdir/portkey.log" || break
+    note "portkey: port $port taken, trying another"
   done
-  portkey_status="skipped (did not answer: $(head -c 300 "$workdir/last-check" 2>/dev/null; tail -n 2 "$workdir/portkey.log" | tr '\n' ' '))"
+  portkey_status="skipped (did not answer: $(head -c 300 "$workdir/last-check" 2>/dev/null; { grep -m1 Error "$workdir/portkey.log" || tail -n 2 "$workdir/portkey.log"; } | tr '\n' ' '))"
   stop_pid "${pids[-1]}"
 }
 [[ "$portkey_mode" != 0 ]] && start_portkey
