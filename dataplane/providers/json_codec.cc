@@ -62,11 +62,9 @@ bool ReadInteger(simdjson::dom::element element, int64_t& out) {
   }
 }
 
-}  // namespace
-
-namespace {
 thread_local simdjson::dom::parser kept_parser;
-thread_local uint64_t kept_parser_use = 0;
+thread_local uint64_t kept_parser_use = 0;  // see KeptParserUse()
+
 }  // namespace
 
 simdjson::dom::parser& ThreadParser(size_t size, std::optional<simdjson::dom::parser>& own) {
