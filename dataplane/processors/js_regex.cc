@@ -42,6 +42,36 @@ bool IsSyntax(char c) {
   return std::string_view("^$.|?*+()[]{}\\").find(c) != std::string_view::npos;
 }
 
+// True when an RE2 pattern may hold an empty-width assertion (^ $ \b \B \A
+// \z) or a \Q...\E quote: RE2's PossibleMatchRange does not count matches
+// that pass through an assertion (for `\b|{` it says every match begins with
+// '{'; the fuzz target js_regex found it), so such patterns get no first-byte
+// tries. Errs towards true: a ^ or $ it cannot place is taken as an assertion.
+bool MayHaveAssertion(std::string_view pattern) {
+  bool in_class = false;
+  for (size_t i = 0; i < pattern.size(); ++i) {
+    const char c = pattern[i];
+    if (c == '\\') {
+      if (i + 1 == pattern.size()) return true;
+      const char escaped = pattern[++i];
+      if (escaped == 'Q') return true;
+      if (!in_class && (escaped == 'b' || escaped == 'B' || escaped == 'A' || escaped == 'z')) return true;
+      continue;
+    }
+    if (in_class) {
+      if (c == ']') in_class = false;
+      continue;
+    }
+    if (c == '[') {
+      in_class = true;
+      if (i + 1 < pattern.size() && pattern[i + 1] == '^') ++i;
+      continue;
+    }
+    if (c == '^' || c == '$') return true;
+  }
+  return false;
+}
+
 // Finds a literal pattern's matches, left to right, in one text. Candidates are
 // the positions where the literal's first two bytes (either case when folded)
 // occur, looked for 16 positions at a time with SSE2 (byte by byte elsewhere);
@@ -264,10 +294,11 @@ absl::StatusOr<std::unique_ptr<const JsRegex>> JsRegex::Compile(std::string_view
   if (shortcuts) {
     literal = LiteralForm(pattern, flags);
     // Every match S has min <= S <= max; a non-empty min rules out the empty
-    // match, and equal first bytes fix S's first byte.
+    // match, and equal first bytes fix S's first byte (for patterns without
+    // assertions: see MayHaveAssertion).
     std::string min, max;
-    if (!literal && regex->PossibleMatchRange(&min, &max, 10) && !min.empty() && !max.empty() &&
-        min[0] == max[0]) {
+    if (!literal && !MayHaveAssertion(translated) && regex->PossibleMatchRange(&min, &max, 10) &&
+        !min.empty() && !max.empty() && min[0] == max[0]) {
       first_byte = min[0];
     }
   }

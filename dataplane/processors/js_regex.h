@@ -39,8 +39,9 @@
 // the Kelvin sign for k and the long s for s); a literal with other non-ASCII
 // letters under i, or k or s under i with u, goes to RE2.
 //
-// Any other pattern whose matches all begin with one byte (RE2's
-// PossibleMatchRange says so: `\*([^*]+)\*`, `<[^>]*>`) is tried only where
+// Any other pattern without ^, $, \b or \B whose matches all begin with one
+// byte (RE2's PossibleMatchRange says so: `\*([^*]+)\*`, `<[^>]*>`; it is
+// wrong about patterns with assertions) is tried only where
 // that byte occurs (memchr), each try anchored there: one anchored RE2 call
 // instead of an unanchored search, which runs a forward and then a reverse
 // pass before it can extract groups (~180 instead of ~440 ns per match on
