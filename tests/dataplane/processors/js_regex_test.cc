@@ -168,6 +168,17 @@ std::unique_ptr<const JsRegex> MustCompile(const std::string& pattern, const std
   return regex.ok() ? std::move(regex).value() : nullptr;
 }
 
+// Replaces `text` with both; expects the same text and the same answer.
+void ExpectSameReplace(const JsRegex& fast, const JsRegex& plain, const std::string& what,
+                       const std::string& text) {
+  std::string by_fast = text;
+  std::string by_plain = text;
+  const bool fast_changed = fast.Replace(by_fast);
+  const bool plain_changed = plain.Replace(by_plain);
+  EXPECT_EQ(by_fast, by_plain) << what << " on \"" << text << '"';
+  EXPECT_EQ(fast_changed, plain_changed) << what << " on \"" << text << '"';
+}
+
 TEST(JsRegexLiteralTest, WhichPatternsAreLiteral) {
   struct Case {
     const char* pattern;
@@ -259,12 +270,7 @@ TEST(JsRegexLiteralTest, SameResultsAsRe2) {
         // RE2 folds the long s to s under i; the literal search (JavaScript
         // without u) does not: compared in JsRegexLiteralTest.FoldsAsciiOnly.
         if (std::string(pattern) == "s" && std::string(flags).find('i') != std::string::npos) continue;
-        std::string by_literal = text;
-        std::string by_re2 = text;
-        const bool changed_literal = literal->Replace(by_literal);
-        const bool changed_re2 = re2->Replace(by_re2);
-        EXPECT_EQ(by_literal, by_re2) << pattern << " /" << flags << " on \"" << text << '"';
-        EXPECT_EQ(changed_literal, changed_re2) << pattern << " /" << flags << " on \"" << text << '"';
+        ExpectSameReplace(*literal, *re2, std::string(pattern) + " /" + flags, text);
       }
     }
   }
@@ -377,14 +383,7 @@ TEST(JsRegexFirstByteTest, SameResultsAsRe2) {
       if (std::string(flags).find('i') == std::string::npos) {
         EXPECT_EQ(tried->first_byte().has_value(), index < kWithTries) << pattern << " /" << flags;
       }
-      for (const char* text : texts) {
-        std::string by_tries = text;
-        std::string by_re2 = text;
-        const bool changed_tries = tried->Replace(by_tries);
-        const bool changed_re2 = plain->Replace(by_re2);
-        EXPECT_EQ(by_tries, by_re2) << pattern << " /" << flags << " on \"" << text << '"';
-        EXPECT_EQ(changed_tries, changed_re2) << pattern << " /" << flags << " on \"" << text << '"';
-      }
+      for (const char* text : texts) ExpectSameReplace(*tried, *plain, std::string(pattern) + " /" + flags, text);
     }
   }
 }
