@@ -34,19 +34,18 @@
 // is still compiled by RE2 (which checks it) but matched without it: its first
 // two bytes looked for 16 positions at a time, a compare, the boundary checks.
 // RE2 spends ~300 ns in each search call, whatever the pattern; the literal
-// search a few. With i and
-// without u only ASCII letters fold, as in JavaScript (RE2 would also match
-// the Kelvin sign for k and the long s for s); a literal with other non-ASCII
-// letters under i, or k or s under i with u, goes to RE2.
+// search a few. With i and without u only ASCII letters fold, as in JavaScript
+// (RE2 would also match the Kelvin sign for k and the long s for s); a literal
+// with other non-ASCII letters under i, or k or s under i with u, goes to RE2.
 //
 // Any other pattern without ^, $, \b or \B whose matches all begin with one
 // byte (RE2's PossibleMatchRange says so: `\*([^*]+)\*`, `<[^>]*>`; it is
-// wrong about patterns with assertions) is tried only where
-// that byte occurs (memchr), each try anchored there: one anchored RE2 call
-// instead of an unanchored search, which runs a forward and then a reverse
-// pass before it can extract groups (~180 instead of ~440 ns per match on
-// roleplay text). The first failed try hands the rest of the text to the
-// unanchored search, so a text full of the byte costs at most one extra pass.
+// wrong about patterns with assertions) is tried only where that byte occurs
+// (memchr), each try anchored there: one anchored RE2 call instead of an
+// unanchored search, which runs a forward and then a reverse pass before it
+// can extract groups (~180 instead of ~440 ns per match on roleplay text). The
+// first failed try hands the rest of the text to the unanchored search, so a
+// text full of the byte costs at most one extra pass.
 
 #include <memory>
 #include <optional>
