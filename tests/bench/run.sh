@@ -23,6 +23,9 @@
 #   BENCH_DURATION [10s] {1s}         each wrk run of case 1 and 7
 #   BENCH_SEQ_DURATION [5s] {1s}      each one-connection wrk run (case 2)
 #   BENCH_WRK_WARMUP [1s] {0}         wrk warm-up before each run (0: none)
+#   BENCH_ROUNDS [3] {1}              cases 1 and 2: rounds of direct, hop, switchboard,
+#                                     Portkey in turn, each run DURATION/ROUNDS long;
+#                                     each column shows its median round
 #   BENCH_CONNECTIONS [64]
 #   BENCH_RATES ["2000 5000"]         case 3 arrival rates; BENCH_RATE_DURATION [10] {1} seconds
 #   BENCH_RATE_CONNECTIONS [64]
@@ -53,6 +56,8 @@ q() { if [[ "$quick" == 1 ]]; then echo "$2"; else echo "$1"; fi; }  # q FULL QU
 duration=${BENCH_DURATION:-$(q 10s 1s)}
 seq_duration=${BENCH_SEQ_DURATION:-$(q 5s 1s)}
 wrk_warmup=${BENCH_WRK_WARMUP:-$(q 1s 0)}
+wrk_rounds=${BENCH_ROUNDS:-$(q 3 1)}
+round_notes=""
 loadgen_warmup=$(q 1 0.3)  # seconds of loadgen rate/stream runs not recorded
 connections=${BENCH_CONNECTIONS:-64}
 rates=${BENCH_RATES:-"2000 5000"}
@@ -308,19 +313,43 @@ wrk_measure() {
   parse_wrk "$workdir/wrk-$name"
 }
 
-# wrk_case KEY LABEL THREADS CONNS DURATION STREAM: direct, hop, via, portkey;
-# adds rows and sets wrk_KEY to "direct|via|portkey|hop", each "rps p50 p99 errors".
+# median_run: reads parse_wrk lines (one per round) and prints the one with the
+# median req/s, its errors replaced by the sum over all rounds.
+median_run() {
+  sort -g -k1,1 | awk '{ line[NR] = $0; errors += $5 }
+    END { if (NR == 0) { print "? ? ? ? ?"; exit }
+          split(line[int((NR + 1) / 2)], f, " "); printf "%s %s %s %s %d\n", f[1], f[2], f[3], f[4], errors }'
+}
+
+# wrk_case KEY LABEL THREADS CONNS DURATION STREAM: direct, hop, via, portkey,
+# in BENCH_ROUNDS interleaved rounds (a slow spell of the machine then falls on
+# every column alike, not on one); adds rows of each column's median round and
+# sets wrk_KEY to "direct|via|portkey|hop", each "rps p50 p99 errors".
 wrk_case() {
-  local case=$1 label=$2 threads=$3 conns=$4 dur=$5 stream=$6 d v p= h=
-  note "case $label (${dur} each) ..."
-  d=$(wrk_measure "$case-direct" "$threads" "$conns" "$dur" "$mock_api_fast" mock-model "$stream")
-  if [[ -n "$hop_api_fast" ]]; then
-    h=$(wrk_measure "$case-hop" "$threads" "$conns" "$dur" "$hop_api_fast" mock-model "$stream")
-  fi
-  v=$(wrk_measure "$case-via" "$threads" "$conns" "$dur" "$router_api" bench "$stream")
-  if [[ -n "$portkey_api" ]]; then
-    p=$(wrk_measure "$case-portkey" "$threads" "$conns" "$dur" "$portkey_api" mock-model "$stream" "${portkey_headers[@]}")
-  fi
+  local case=$1 label=$2 threads=$3 conns=$4 dur=$5 stream=$6 d= v= p= h= round round_dur ratios=""
+  round_dur=$dur
+  if [[ $dur =~ ^([0-9]+)s?$ ]]; then round_dur=$(( (BASH_REMATCH[1] + wrk_rounds - 1) / wrk_rounds ))s; fi
+  note "case $label ($wrk_rounds round(s) of ${round_dur} each) ..."
+  for ((round = 1; round <= wrk_rounds; ++round)); do
+    local rd rv
+    rd=$(wrk_measure "$case-direct" "$threads" "$conns" "$round_dur" "$mock_api_fast" mock-model "$stream")
+    d+="$rd"$'\n'
+    if [[ -n "$hop_api_fast" ]]; then
+      h+="$(wrk_measure "$case-hop" "$threads" "$conns" "$round_dur" "$hop_api_fast" mock-model "$stream")"$'\n'
+    fi
+    rv=$(wrk_measure "$case-via" "$threads" "$conns" "$round_dur" "$router_api" bench "$stream")
+    v+="$rv"$'\n'
+    if [[ -n "$portkey_api" ]]; then
+      p+="$(wrk_measure "$case-portkey" "$threads" "$conns" "$round_dur" "$portkey_api" mock-model "$stream" \
+        "${portkey_headers[@]}")"$'\n'
+    fi
+    ratios+=" $(calc "${rv%% *} / ${rd%% *}")"
+  done
+  ((wrk_rounds > 1)) && round_notes+="case $label: switchboard/direct req/s by round:$ratios"$'\n'
+  d=$(printf '%s' "$d" | median_run)
+  v=$(printf '%s' "$v" | median_run)
+  [[ -n "$h" ]] && h=$(printf '%s' "$h" | median_run)
+  [[ -n "$p" ]] && p=$(printf '%s' "$p" | median_run)
   local dr dp50 dp99 de vr vp50 vp99 ve pr pp50 pp99 pe hr hp50 hp99 he
   read -r dr dp50 _ dp99 de <<<"$d"
   read -r vr vp50 _ vp99 ve <<<"$v"
@@ -707,6 +736,7 @@ echo "CPU steal during the run: $steal_pct % of all CPU time (above a few %, the
 echo "data plane: $dataplane_threads I/O thread(s); mocks: 1 thread each; streamed answers: $chunks chunks x $chunk_bytes B"
 echo "portkey: $portkey_status"
 echo "hop: $([[ -n "$hop_api_fast" ]] && echo "hop_relay, a bare byte relay (no HTTP) in front of the same mock: one more hop and nothing else" || echo "not run (BENCH_HOP=0)")"
+((wrk_rounds > 1)) && echo "cases 1 and 2: each column's median of $wrk_rounds interleaved rounds (direct, hop, switchboard, Portkey in turn)"
 echo "ratio = switchboard / direct; added = switchboard - direct (latency rows);"
 echo "vs hop = switchboard / hop (req/s rows) or switchboard - hop (latency rows): what the router costs beyond the bare hop"
 echo
@@ -739,6 +769,7 @@ for r in "${rows[@]}"; do
     }'
 done
 echo
+printf '%s' "$round_notes"
 if want 5; then
   echo "case 5: data plane RSS before the streams $idle_rss MiB; direct = the mock's own RSS and CPU"
   [[ -n "$hold_note" ]] && echo "case 5: $hold_note"
