@@ -190,6 +190,10 @@ bool AppendJsonString(std::string_view text, std::string& out) {
 void AppendJsonInteger(int64_t value, std::string& out) { WriteInteger(value, out); }
 void AppendJsonInteger(uint64_t value, std::string& out) { WriteInteger(value, out); }
 
+bool IsPlainJsonText(std::string_view text) {
+  return PlainRun(reinterpret_cast<const unsigned char*>(text.data()), text.size()) == text.size();
+}
+
 void AppendJsonStringReplacing(std::string_view text, std::string& out) {
   if (AppendJsonString(text, out)) return;
   out += json(std::string(text)).dump(-1, ' ', false, json::error_handler_t::replace);

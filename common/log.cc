@@ -2,7 +2,6 @@
 
 #include <unistd.h>
 
-#include <array>
 #include <atomic>
 #include <charconv>
 #include <chrono>
@@ -51,13 +50,6 @@ void AppendTimestamp(std::string& out) {
   out.append(frac, 4);
 }
 
-// Bytes a key can be written with as they are.
-constexpr std::array<bool, 256> kPlainKeyByte = [] {
-  std::array<bool, 256> plain{};
-  for (int c = 0x20; c < 0x7f; ++c) plain[c] = c != '"' && c != '\\';
-  return plain;
-}();
-
 }  // namespace
 
 void SetMinLevel(Level level) { g_min_level.store(static_cast<int>(level)); }
@@ -78,23 +70,14 @@ void Line::Key(std::string_view key) {
   // Keys are the callers' literals, plain ASCII: appended as they are after
   // one check; anything else is escaped.
   char quoted[64];  // ,"key": in one append
-  if (key.size() + 4 <= sizeof quoted) {
-    bool plain = true;
-    for (char c : key) {
-      if (!kPlainKeyByte[static_cast<unsigned char>(c)]) {
-        plain = false;
-        break;
-      }
-    }
-    if (plain) {
-      quoted[0] = ',';
-      quoted[1] = '"';
-      std::memcpy(quoted + 2, key.data(), key.size());
-      quoted[key.size() + 2] = '"';
-      quoted[key.size() + 3] = ':';
-      text_.append(quoted, key.size() + 4);
-      return;
-    }
+  if (key.size() + 4 <= sizeof quoted && IsPlainJsonText(key)) {
+    quoted[0] = ',';
+    quoted[1] = '"';
+    std::memcpy(quoted + 2, key.data(), key.size());
+    quoted[key.size() + 2] = '"';
+    quoted[key.size() + 3] = ':';
+    text_.append(quoted, key.size() + 4);
+    return;
   }
   text_.push_back(',');
   AppendJsonStringReplacing(key, text_);

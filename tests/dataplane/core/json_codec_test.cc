@@ -124,6 +124,27 @@ TEST(DumpJsonTest, InvalidUtf8IsReplacedAsNlohmannDoes) {
   }
 }
 
+TEST(AppendJsonStringTest, PlainTextIsWhatItCopiesUnchanged) {
+  // At every offset of texts short and long (the check runs 16 and 8 bytes at
+  // a time): plain exactly when every byte is printable ASCII (DEL too) other
+  // than '"' and '\\', and then AppendJsonString writes it between quotes as is.
+  for (const std::string& special : std::vector<std::string>{"", "\x7f", "\"", "\\", "\n", "\x1f", "\xc3\xa9", "\x80"}) {
+    for (size_t length : {0, 5, 20, 40}) {
+      for (size_t at = 0; at <= length; ++at) {
+        std::string text(length, 'k');
+        text.insert(at, special);
+        const bool plain = special.empty() || special == "\x7f";
+        EXPECT_EQ(IsPlainJsonText(text), plain) << "at " << at << " of " << length;
+        if (plain) {
+          std::string quoted;
+          ASSERT_TRUE(AppendJsonString(text, quoted));
+          EXPECT_EQ(quoted, "\"" + text + "\"");
+        }
+      }
+    }
+  }
+}
+
 TEST(AppendJsonStringTest, QuotesEscapesAndRefusesBadUtf8) {
   std::string out = "x";
   EXPECT_TRUE(AppendJsonString("a\"b\n", out));
