@@ -132,11 +132,9 @@ bool ScanChatBody(std::string_view text, ChatBodyScan& scan) {
   walk.SkipSpace();
   if (walk.peek() != '{') return false;
   walk.advance();
-  bool found_model = false;
   for (;;) {
     walk.SkipSpace();
-    if (walk.peek() == '}') break;
-    if (walk.peek() != '"') return false;
+    if (walk.peek() != '"') return false;  // '}': the end, and no "model" before it
     size_t key_begin = walk.pos() + 1;
     walk.SkipString();
     std::string_view key = text.substr(key_begin, walk.pos() - 1 - key_begin);
@@ -150,17 +148,12 @@ bool ScanChatBody(std::string_view text, ChatBodyScan& scan) {
     if (key == "model") {
       scan.model_begin = value_begin;
       scan.model_end = walk.pos();
-      found_model = true;
-      break;
+      return scan.model_end > scan.model_begin && text[scan.model_begin] == '"';
     }
     walk.SkipSpace();
-    if (walk.peek() == ',') {
-      walk.advance();
-      continue;
-    }
-    return false;  // the closing brace, and no "model" before it
+    if (walk.peek() != ',') return false;  // the closing brace, and no "model" before it
+    walk.advance();
   }
-  return found_model && scan.model_end > scan.model_begin && text[scan.model_begin] == '"';
 }
 
 std::string RewriteChatBody(std::string_view text, const ChatBodyScan& scan, std::string_view model,
