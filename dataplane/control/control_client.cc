@@ -137,6 +137,12 @@ void ControlPlaneClient::SubscribeLoop() {
 bool ControlPlaneClient::RunStream() {
   auto context = std::make_shared<grpc::ClientContext>();
   Authorize(*context, options_.token);
+  // Wait for the channel to connect rather than fail at once while it is in
+  // its own reconnect backoff: a fail-fast attempt succeeds only if it falls
+  // after the channel's first connect after the control plane came back, so
+  // the two backoffs compounded (8-14 s from the control plane's return to
+  // the stream, after outages of 3-13 s). Stop cancels the waiting call.
+  context->set_wait_for_ready(true);
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (stopping_) return false;

@@ -8,9 +8,11 @@
 // they started with) and ACKs; a snapshot that does not build is NACKed with
 // the error and the running one is kept. When the stream ends (control plane
 // restarted, network gone, token refused) the last good snapshot keeps
-// serving and the thread reconnects after a capped exponential backoff with
-// jitter (backoff.h), starting again from the first delay once a stream has
-// delivered a config.
+// serving and the thread opens a new stream after a capped exponential
+// backoff with jitter (backoff.h), starting again from the first delay once a
+// stream has delivered a config. A new stream waits for the channel to
+// connect (wait_for_ready), which gRPC retries under the same policy, so the
+// stream opens as soon as the control plane is reachable again.
 //
 // A second thread reports per-model stats every `stats_interval` (a unary
 // ReportStats call), and once more on Stop.

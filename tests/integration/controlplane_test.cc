@@ -277,5 +277,22 @@ TEST_F(ControlPlaneTest, ManagedDataPlaneAnswers503UntilItsFirstConfig) {
   EXPECT_EQ(served.status, 200) << served.body;
 }
 
+TEST_F(ControlPlaneTest, ManagedDataPlaneWaitingForItsControlPlaneStopsAtOnceOnSigterm) {
+  // Where the control plane would be: a port reserved by starting it once.
+  ASSERT_NO_FATAL_FAILURE(StartControlPlane(ClusterConfig()));
+  std::string address = controlplane_->grpc();
+  controlplane_->Terminate();
+  ASSERT_TRUE(controlplane_->WaitExit(milliseconds(5000)).has_value());
+
+  // The subscribe call waits for the channel to connect; stopping cancels it.
+  auto& dp = StartDataPlane("dp-a");
+  EXPECT_EQ(client_.Get(dp.admin(), "/readyz").status, 503);
+  dp.Terminate();
+  std::optional<int> exit = dp.WaitExit(milliseconds(5000));
+  ASSERT_TRUE(exit.has_value()) << "still running 5 s after SIGTERM: " << dp.LogText();
+  EXPECT_EQ(*exit, 0) << dp.LogText();
+  EXPECT_TRUE(dp.WaitForLog("\"stopped\"", milliseconds(1000))) << dp.LogText();
+}
+
 }  // namespace
 }  // namespace switchboard::testing
