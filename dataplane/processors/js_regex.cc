@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdint>
 #include <cstring>
 
 #if defined(__SSE2__)
@@ -161,6 +162,171 @@ class LiteralFinder {
   bool pair_;
 };
 
+// The number of code points in `run` when it is strict UTF-8 (no overlong
+// forms, surrogates or code points beyond U+10FFFF), which every RE2 class
+// matches character by character; false otherwise. Eight ASCII bytes at a
+// time.
+bool CountCodePoints(std::string_view run, size_t& count) {
+  const auto* s = reinterpret_cast<const unsigned char*>(run.data());
+  const size_t n = run.size();
+  size_t i = 0;
+  count = 0;
+  while (i < n) {
+    uint64_t word;
+    if (i + 8 <= n && (std::memcpy(&word, s + i, 8), (word & 0x8080808080808080ull) == 0)) {
+      i += 8;
+      count += 8;
+      continue;
+    }
+    const unsigned char c = s[i];
+    size_t length = 1;
+    if (c >= 0x80) {
+      auto continuation = [&](size_t k) { return i + k < n && (s[i + k] & 0xC0) == 0x80; };
+      if (c >= 0xC2 && c <= 0xDF) {
+        length = 2;
+      } else if (c >= 0xE0 && c <= 0xEF) {
+        length = 3;
+        if (continuation(1) && ((c == 0xE0 && s[i + 1] < 0xA0) || (c == 0xED && s[i + 1] > 0x9F))) return false;
+      } else if (c >= 0xF0 && c <= 0xF4) {
+        length = 4;
+        if (continuation(1) && ((c == 0xF0 && s[i + 1] < 0x90) || (c == 0xF4 && s[i + 1] > 0x8F))) return false;
+      } else {
+        return false;
+      }
+      for (size_t k = 1; k < length; ++k) {
+        if (!continuation(k)) return false;
+      }
+    }
+    i += length;
+    ++count;
+  }
+  return true;
+}
+
+// Finds an OPEN([^SET]Q)CLOSE pattern's matches (see js_regex.h), left to
+// right, in one text: OPEN's first byte by memchr, then the run of bytes not
+// in SET after OPEN, its length, CLOSE. Linear in the text: candidates inside
+// one run share its end and its count of code points, counted once (when
+// CLOSE follows the run and the bounds need it) and then only decreased. A run
+// that is not strict UTF-8 hands the rest of the text to RE2's unanchored
+// search (RE2's class stops at an invalid byte).
+class EnclosedFinder {
+ public:
+  EnclosedFinder(const JsRegex::Enclosed& form, std::string_view text, const RE2& regex, int submatches)
+      : form_(form), text_(text), regex_(regex), submatches_(submatches) {}
+
+  // The first match that starts at or after `from`: groups[0], and groups[1]
+  // when the replacement uses it.
+  bool Find(size_t from, re2::StringPiece* groups) {
+    const char* data = text_.data();
+    const size_t size = text_.size();
+    const std::string& open = form_.open;
+    const std::string& close = form_.close;
+    for (; from < size && !to_re2_; ++from) {
+      const void* hit = std::memchr(data + from, open[0], size - from);
+      if (hit == nullptr) return false;
+      from = static_cast<size_t>(static_cast<const char*>(hit) - data);
+      if (open.size() > size - from) return false;
+      if (std::memcmp(data + from + 1, open.data() + 1, open.size() - 1) != 0) continue;
+      const size_t run_begin = from + open.size();
+      if (!counted_run_ || run_begin < run_.begin || run_begin > run_.end) StartRun(run_begin);
+      // No match whatever the bytes are (fewer bytes than code points, at most
+      // four bytes per code point, the class cannot pass a SET byte):
+      const size_t bytes = run_.end - run_begin;
+      if (bytes < form_.min) continue;
+      if (form_.max != JsRegex::Enclosed::kUnbounded && bytes / 4 > form_.max) continue;
+      if (close.size() > size - run_.end || std::memcmp(data + run_.end, close.data(), close.size()) != 0) continue;
+      size_t code_points = 0;
+      if (!CodePointsFrom(run_begin, code_points)) {
+        to_re2_ = true;
+        break;
+      }
+      if (code_points < form_.min || code_points > form_.max) continue;
+      groups[0] = re2::StringPiece(data + from, run_.end + close.size() - from);
+      if (submatches_ > 1) groups[1] = re2::StringPiece(data + run_begin, bytes);
+      return true;
+    }
+    if (!to_re2_ || from > size) return false;
+    return regex_.Match(re2::StringPiece(data, size), from, size, RE2::UNANCHORED, groups, submatches_);
+  }
+
+ private:
+  struct Run {
+    size_t begin = 0;
+    size_t end = 0;              // the first SET byte at or after begin (or the text's end)
+    bool counted = false;
+    bool valid = false;          // [cursor, end) is strict UTF-8
+    size_t cursor = 0;
+    size_t code_points = 0;      // in [cursor, end)
+  };
+
+  void StartRun(size_t begin) {
+    run_ = Run();
+    run_.begin = run_.cursor = begin;
+    if (form_.set.size() == 1) {
+      const void* stop = std::memchr(text_.data() + begin, form_.set[0], text_.size() - begin);
+      run_.end = stop == nullptr ? text_.size() : static_cast<size_t>(static_cast<const char*>(stop) - text_.data());
+    } else {
+      size_t i = begin;
+      while (i < text_.size() && !form_.stop[static_cast<unsigned char>(text_[i])]) ++i;
+      run_.end = i;
+    }
+    counted_run_ = true;
+  }
+
+  // The code points from `begin` (after OPEN's last byte, an ASCII one: a
+  // character boundary) to the run's end; false when the run is not strict
+  // UTF-8.
+  bool CodePointsFrom(size_t begin, size_t& code_points) {
+    if (!run_.counted) {
+      run_.valid = CountCodePoints(text_.substr(run_.cursor, run_.end - run_.cursor), run_.code_points);
+      run_.counted = true;
+    }
+    if (!run_.valid) return false;
+    size_t skipped = 0;
+    CountCodePoints(text_.substr(run_.cursor, begin - run_.cursor), skipped);
+    run_.code_points -= skipped;
+    run_.cursor = begin;
+    code_points = run_.code_points;
+    return true;
+  }
+
+  const JsRegex::Enclosed& form_;
+  const std::string_view text_;
+  const RE2& regex_;
+  const int submatches_;
+  Run run_;
+  bool counted_run_ = false;  // run_ holds a run
+  bool to_re2_ = false;       // a run was not strict UTF-8: RE2 from there on
+};
+
+// At pattern[i]: one character that stands for itself outside a class (a
+// character without syntax, or escaped punctuation), appended to `out`.
+bool ReadLiteralCharacter(std::string_view pattern, size_t& i, std::string& out) {
+  const char c = pattern[i];
+  if (c == '\\') {
+    if (i + 1 == pattern.size() || !IsEscapablePunctuation(pattern[i + 1])) return false;
+    out += pattern[i + 1];
+    i += 2;
+    return true;
+  }
+  if (IsSyntax(c)) return false;
+  out += c;
+  ++i;
+  return true;
+}
+
+// At pattern[i]: a decimal count (up to 4 digits: RE2 allows no more than
+// 1000). RE2 takes a count with a leading zero for no count at all: `{1,015}`
+// is literal text to it.
+bool ReadCount(std::string_view pattern, size_t& i, size_t& out) {
+  const size_t begin = i;
+  if (i + 1 < pattern.size() && pattern[i] == '0' && IsDigit(pattern[i + 1])) return false;
+  out = 0;
+  while (i < pattern.size() && IsDigit(pattern[i]) && i - begin < 4) out = out * 10 + static_cast<size_t>(pattern[i++] - '0');
+  return i > begin && (i == pattern.size() || !IsDigit(pattern[i]));
+}
+
 absl::Status FlagError(char flag, std::string_view message) {
   std::string text = "flag '";
   text += flag;
@@ -267,6 +433,78 @@ std::optional<JsRegex::Literal> LiteralForm(std::string_view pattern, const JsRe
   return literal;
 }
 
+std::optional<JsRegex::Enclosed> EnclosedForm(std::string_view pattern, const JsRegexFlags& flags) {
+  JsRegex::Enclosed form;
+  const size_t size = pattern.size();
+  size_t i = 0;
+  while (i < size && pattern[i] != '(' && pattern[i] != '[') {
+    if (!ReadLiteralCharacter(pattern, i, form.open)) return std::nullopt;
+  }
+  if (form.open.empty()) return std::nullopt;
+  if (i < size && pattern[i] == '(') {
+    form.group = true;
+    ++i;
+  }
+  if (pattern.substr(i, 2) != "[^") return std::nullopt;
+  i += 2;
+  while (i < size && pattern[i] != ']') {
+    const char c = pattern[i];
+    if (c == '\\') {
+      if (i + 1 == size || !IsEscapablePunctuation(pattern[i + 1])) return std::nullopt;  // \s, \n, \x...
+      form.set += pattern[i + 1];
+      i += 2;
+    } else if (static_cast<unsigned char>(c) >= 0x80 || c == '[' || c == '-' || c == '^') {
+      return std::nullopt;  // multi-byte characters, [:classes:], ranges
+    } else {
+      form.set += c;
+      ++i;
+    }
+  }
+  if (i == size || form.set.empty()) return std::nullopt;
+  ++i;  // ']'
+  if (i == size) return std::nullopt;
+  if (pattern[i] == '+' || pattern[i] == '*') {
+    form.min = pattern[i] == '+' ? 1 : 0;
+    ++i;
+  } else if (pattern[i] == '{') {
+    ++i;
+    if (!ReadCount(pattern, i, form.min)) return std::nullopt;
+    form.max = form.min;
+    if (i < size && pattern[i] == ',') {
+      ++i;
+      form.max = JsRegex::Enclosed::kUnbounded;
+      if (i < size && pattern[i] != '}' && !ReadCount(pattern, i, form.max)) return std::nullopt;
+    }
+    if (i == size || pattern[i] != '}' || form.max < form.min) return std::nullopt;
+    ++i;
+  } else {
+    return std::nullopt;
+  }
+  if (form.group) {
+    if (i == size || pattern[i] != ')') return std::nullopt;  // a lazy ? too
+    ++i;
+  }
+  while (i < size) {
+    if (!ReadLiteralCharacter(pattern, i, form.close)) return std::nullopt;
+  }
+  if (form.close.empty() || form.set.find(form.close[0]) == std::string::npos) return std::nullopt;
+  for (const std::string* part : {&form.open, &form.close}) {
+    for (char c : *part) {
+      if (static_cast<unsigned char>(c) >= 0x80) return std::nullopt;  // ASCII delimiters: character boundaries
+    }
+  }
+  for (char c : form.set) form.stop[static_cast<unsigned char>(c)] = true;
+  if (flags.ignore_case) {
+    // Only without letters is folding nothing (and no Unicode folding applies).
+    for (const std::string* part : {&form.open, &form.close, &form.set}) {
+      for (char c : *part) {
+        if (AsciiLower(c) != AsciiUpper(c)) return std::nullopt;
+      }
+    }
+  }
+  return form;
+}
+
 absl::StatusOr<std::unique_ptr<const JsRegex>> JsRegex::Compile(std::string_view pattern,
                                                                 const JsRegexFlags& flags,
                                                                 std::string_view replacement,
@@ -290,20 +528,22 @@ absl::StatusOr<std::unique_ptr<const JsRegex>> JsRegex::Compile(std::string_view
     if (piece.kind == Piece::Kind::kGroup) submatches = std::max(submatches, piece.group + 1);
   }
   std::optional<Literal> literal;
+  std::optional<Enclosed> enclosed;
   std::optional<char> first_byte;
   if (shortcuts) {
     literal = LiteralForm(pattern, flags);
+    if (!literal) enclosed = EnclosedForm(pattern, flags);
     // Every match S has min <= S <= max; a non-empty min rules out the empty
     // match, and equal first bytes fix S's first byte (for patterns without
     // assertions: see MayHaveAssertion).
     std::string min, max;
-    if (!literal && !MayHaveAssertion(translated) && regex->PossibleMatchRange(&min, &max, 10) &&
+    if (!literal && !enclosed && !MayHaveAssertion(translated) && regex->PossibleMatchRange(&min, &max, 10) &&
         !min.empty() && !max.empty() && min[0] == max[0]) {
       first_byte = min[0];
     }
   }
-  return std::unique_ptr<const JsRegex>(new JsRegex(std::move(regex), flags.global, std::move(pieces),
-                                                    submatches, std::move(literal), first_byte));
+  return std::unique_ptr<const JsRegex>(new JsRegex(std::move(regex), flags.global, std::move(pieces), submatches,
+                                                    std::move(literal), std::move(enclosed), first_byte));
 }
 
 std::vector<JsRegex::Piece> JsRegex::ParseReplacement(std::string_view replacement,
@@ -423,13 +663,19 @@ bool JsRegex::Replace(std::string& text) const {
   const re2::StringPiece subject(text.data(), text.size());
   std::optional<LiteralFinder> finder;
   if (literal_) finder.emplace(*literal_, text);
+  std::optional<EnclosedFinder> enclosed;
+  if (enclosed_) enclosed.emplace(*enclosed_, text, *regex_, submatches_);
   bool tries = first_byte_.has_value();
+  auto next = [&](size_t from) {
+    if (finder) return finder->Find(from, groups[0]);
+    if (enclosed) return enclosed->Find(from, groups);
+    return Next(subject, from, groups, tries);
+  };
   std::string out;
   bool matched = false;
   size_t copied = 0;  // text[0, copied) is already in `out`
   size_t position = 0;
-  while (position <= text.size() &&
-         (finder ? finder->Find(position, groups[0]) : Next(subject, position, groups, tries))) {
+  while (position <= text.size() && next(position)) {
     const size_t start = static_cast<size_t>(groups[0].data() - text.data());
     const size_t end = start + groups[0].size();
     if (!matched) {

@@ -46,7 +46,22 @@
 // can extract groups (~180 instead of ~440 ns per match on roleplay text). The
 // first failed try hands the rest of the text to the unanchored search, so a
 // text full of the byte costs at most one extra pass.
+//
+// A pattern OPEN([^SET]Q)CLOSE (the group may be left out) is matched without
+// RE2 too: OPEN and CLOSE ASCII literals, SET ASCII characters (no ranges or
+// classes), Q one of + * {m} {m,} {m,n} (no leading zeros: RE2 reads those
+// braces as text), and CLOSE beginning with a character of SET: text between
+// delimiters, the usual formatting processor (`\*([^*]{1,200})\*`,
+// `"([^"]*)"`, `<([^>]+)>`). Where OPEN occurs, the run up to the next SET byte
+// is all the class can take (it cannot pass a SET character, and CLOSE can
+// only begin at one), so there is a match exactly when the run's length in
+// code points is within Q and CLOSE follows it. With i only when none of the
+// three holds a letter. A run that is not strict UTF-8 (RE2's classes do not
+// match invalid bytes) hands the rest of the text to RE2's unanchored search.
 
+#include <array>
+#include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -77,8 +92,8 @@ std::string TranslateJsPattern(std::string_view pattern);
 class JsRegex {
  public:
   // Compiles `pattern` with `flags` and parses `replacement`. `shortcuts`: the
-  // literal search and the first-byte tries (see above); tests turn them off to
-  // compare with RE2 alone. Errors (a pattern
+  // literal search, the delimited-text match and the first-byte tries (see
+  // above); tests turn them off to compare with RE2 alone. Errors (a pattern
   // RE2 cannot take) are plain messages that include RE2's error text.
   static absl::StatusOr<std::unique_ptr<const JsRegex>> Compile(std::string_view pattern,
                                                                 const JsRegexFlags& flags,
@@ -94,6 +109,8 @@ class JsRegex {
   bool literal() const { return literal_.has_value(); }
   // The byte every match begins with, when the first-byte tries are used.
   std::optional<char> first_byte() const { return first_byte_; }
+  // True when the pattern is matched as text between delimiters (see above).
+  bool enclosed() const { return enclosed_.has_value(); }
 
   // A literal pattern's parts.
   struct Literal {
@@ -101,6 +118,18 @@ class JsRegex {
     bool fold = false;
     bool word_start = false;  // \b before it
     bool word_end = false;    // \b after it
+  };
+
+  // An OPEN([^SET]Q)CLOSE pattern's parts.
+  struct Enclosed {
+    static constexpr size_t kUnbounded = SIZE_MAX;
+    std::string open;
+    std::string close;
+    std::string set;                // the characters the class excludes
+    std::array<bool, 256> stop{};   // the same, by byte
+    size_t min = 0;                 // code points the class takes
+    size_t max = kUnbounded;
+    bool group = false;             // the class is in group 1
   };
 
  private:
@@ -112,9 +141,10 @@ class JsRegex {
   };
 
   JsRegex(std::unique_ptr<RE2> regex, bool global, std::vector<Piece> pieces, int submatches,
-          std::optional<Literal> literal, std::optional<char> first_byte)
+          std::optional<Literal> literal, std::optional<Enclosed> enclosed, std::optional<char> first_byte)
       : regex_(std::move(regex)), global_(global), pieces_(std::move(pieces)),
-        submatches_(submatches), literal_(std::move(literal)), first_byte_(first_byte) {}
+        submatches_(submatches), literal_(std::move(literal)), enclosed_(std::move(enclosed)),
+        first_byte_(first_byte) {}
 
   // The next match at or after `from` (see first_byte_ for `tries`).
   bool Next(re2::StringPiece subject, size_t from, re2::StringPiece* groups, bool& tries) const;
@@ -127,11 +157,16 @@ class JsRegex {
   const std::vector<Piece> pieces_;
   const int submatches_;  // 1 + the highest group the replacement uses
   const std::optional<Literal> literal_;
+  const std::optional<Enclosed> enclosed_;
   const std::optional<char> first_byte_;
 };
 
 // The literal form of a JavaScript pattern under `flags`, if it has one (see
 // above); exposed for tests.
 std::optional<JsRegex::Literal> LiteralForm(std::string_view pattern, const JsRegexFlags& flags);
+
+// The OPEN([^SET]Q)CLOSE form of a JavaScript pattern under `flags`, if it has
+// one (see above); exposed for tests.
+std::optional<JsRegex::Enclosed> EnclosedForm(std::string_view pattern, const JsRegexFlags& flags);
 
 }  // namespace switchboard::processors

@@ -1,6 +1,6 @@
 // Fuzz target: a regex processor's pattern, flags, replacement and text,
-// replaced with JsRegex's shortcuts (the literal search, the first-byte
-// tries) and with RE2 alone.
+// replaced with JsRegex's shortcuts (the literal search, the text between
+// delimiters, the first-byte tries) and with RE2 alone.
 //
 // Input: a flags byte (bits: g, i, m, s, u), a replacement byte (one of a few
 // replacements that use every kind of piece), a pattern length byte (mod 48),

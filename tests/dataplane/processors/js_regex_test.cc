@@ -330,11 +330,12 @@ TEST(JsRegexLiteralTest, LongTextManyCandidates) {
 
 TEST(JsRegexFirstByteTest, WhichPatternsHaveOne) {
   const std::pair<const char*, std::optional<char>> cases[] = {
-      {"\\*([^*]{1,200})\\*", '*'}, {"<[^>]*>", '<'},   {"a(b)?c", 'a'},
+      {"\\*([^*\\n]{1,200})\\*", '*'}, {"<[^>\\n]*>", '<'},   {"a(b)?c", 'a'},
       {"(?i)\\*x(y)", '*'},          {"foo(bar)?", 'f'},     {"\\*[$^](x)", '*'},
       {"\xc3\xa9+", '\xc3'},          {"a*", std::nullopt},  {"[ab]c", std::nullopt},
       {"(?i)ab(c)", std::nullopt},    {"x|y", std::nullopt}, {".*x", std::nullopt},
       {"colour", std::nullopt},  // literal: the literal search instead
+      {"\\*([^*]{1,200})\\*", std::nullopt}, {"<[^>]*>", std::nullopt},  // enclosed: no RE2 at all
       // Assertions: RE2's range leaves out matches through them (it says '{',
       // 'c' and 'x', though "" and "d" and "*" match), so no tries at all.
       {"\\bfoo(bar)?", std::nullopt}, {"^\\*", std::nullopt},     {"\\b|{", std::nullopt},
@@ -351,7 +352,7 @@ TEST(JsRegexFirstByteTest, WhichPatternsHaveOne) {
 // matches: the same leftmost match, the same groups, texts where a try fails
 // and the rest goes to RE2.
 TEST(JsRegexFirstByteTest, SameResultsAsRe2) {
-  const char* patterns[] = {"\\*([^*]{1,200})\\*", "<[^>]*>",      "a(b)?c",     "\\*x(y)",
+  const char* patterns[] = {"\\*([^*\\n]{1,200})\\*", "<[^>\\n]*>", "a(b)?c",     "\\*x(y)",
                             "foo(bar)?",            "\\*[$^]x",     "\\*[^*]*",  "\xc3\xa9+(x)?",
                             "\\*\\*|\\*b",          "a(?:bc|b)(c)?",
                             // With assertions: no tries, compared all the same.
@@ -391,7 +392,7 @@ TEST(JsRegexFirstByteTest, SameResultsAsRe2) {
 TEST(JsRegexFirstByteTest, TextFullOfTheByte) {
   // A try at the first '<' fails after reading to the end; the rest of the text
   // goes to RE2's unanchored search (one pass), never to 200,000 more tries.
-  std::unique_ptr<const JsRegex> regex = MustCompile("<[^>]*>", "g", "");
+  std::unique_ptr<const JsRegex> regex = MustCompile("<[^>\\n]*>", "g", "");
   ASSERT_TRUE(regex->first_byte().has_value());
   std::string text(200000, '<');
   EXPECT_FALSE(regex->Replace(text));
@@ -408,6 +409,158 @@ TEST(JsRegexFirstByteTest, ManyGroups) {
   std::string text = "x<abcdef>y<abcdef>";
   ASSERT_TRUE(regex->Replace(text));
   EXPECT_EQ(text, "xfedcbayfedcba");
+}
+
+TEST(JsRegexEnclosedTest, WhichPatternsAreEnclosed) {
+  struct Case {
+    const char* pattern;
+    const char* flags;
+    bool enclosed;
+    const char* open = "";
+    const char* set = "";
+    const char* close = "";
+    size_t min = 0;
+    size_t max = 0;
+    bool group = false;
+  };
+  constexpr size_t kAny = JsRegex::Enclosed::kUnbounded;
+  const Case cases[] = {
+      {"\\*([^*]{1,200})\\*", "g", true, "*", "*", "*", 1, 200, true},
+      {"\"([^\"]*)\"", "gi", true, "\"", "\"", "\"", 0, kAny, true},
+      {"<([^>]+)>", "g", true, "<", ">", ">", 1, kAny, true},
+      {"<[^>]*>", "gm", true, "<", ">", ">", 0, kAny, false},
+      {"\\[\\[([^\\]]+)\\]\\]", "g", true, "[[", "]", "]]", 1, kAny, true},
+      {"\\(([^()]{2,})\\)", "", true, "(", "()", ")", 2, kAny, true},
+      {"\\*\\*([^*]{3})\\*\\*", "gs", true, "**", "*", "**", 3, 3, true},
+      {"\\{\\{([^}]{0,9})\\}\\}", "gu", true, "{{", "}", "}}", 0, 9, true},
+      {"a([^b]+)b", "g", true, "a", "b", "b", 1, kAny, true},
+      // Not enclosed: RE2's (or the first byte's) business.
+      {"a([^b]+)b", "gi", false},           // letters under i
+      {"\\*([^*]+?)\\*", "g", false},       // lazy
+      {"\\*([^*]+)\\*?", "g", false},
+      {"\\*([^*\\n]+)\\*", "g", false},     // an escape that is not punctuation
+      {"\\*([^a-z*]+)\\*", "g", false},     // a range
+      {"\\*([^*]+)x", "g", false},          // CLOSE does not begin with a SET character
+      {"([^*]+)\\*", "g", false},           // no OPEN
+      {"\\*(?:[^*]+)\\*", "g", false},
+      {"\\*([^*]+)(\\*)", "g", false},
+      {"\\*([^]+)\\*", "g", false},
+      {"\\*[^*]\\*", "g", false},           // no quantifier
+      {"\\*([^*]{2,1})\\*", "g", false},
+      {"\\*([^*]{1,015})\\*", "g", false},  // a leading zero: to RE2 the braces are text (fuzz-found)
+      {"\\*([^*]{01})\\*", "g", false},
+      {"\xc2\xab([^\xc2]+)\xc2\xbb", "g", false},  // non-ASCII delimiters
+      {"\\*([^*]+)\\*|x", "g", false},
+      {"^\\*([^*]+)\\*", "g", false},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(std::string(c.pattern) + " /" + c.flags);
+    absl::StatusOr<JsRegexFlags> flags = ParseJsRegexFlags(c.flags);
+    ASSERT_TRUE(flags.ok());
+    std::optional<JsRegex::Enclosed> form = EnclosedForm(c.pattern, *flags);
+    ASSERT_EQ(form.has_value(), c.enclosed);
+    if (!form) continue;
+    EXPECT_EQ(form->open, c.open);
+    EXPECT_EQ(form->set, c.set);
+    EXPECT_EQ(form->close, c.close);
+    EXPECT_EQ(form->min, c.min);
+    EXPECT_EQ(form->max, c.max);
+    EXPECT_EQ(form->group, c.group);
+    for (int byte = 0; byte < 256; ++byte) {
+      EXPECT_EQ(form->stop[static_cast<size_t>(byte)], std::string(c.set).find(static_cast<char>(byte)) != std::string::npos);
+    }
+    std::unique_ptr<const JsRegex> regex = MustCompile(c.pattern, c.flags, "$&");
+    ASSERT_TRUE(regex);
+    EXPECT_TRUE(regex->enclosed());
+    EXPECT_FALSE(regex->first_byte().has_value());
+  }
+}
+
+// The delimited-text match must find exactly RE2's matches: runs at and
+// around the bounds in bytes and in code points, runs that are not UTF-8,
+// unclosed and nested delimiters, a close that needs more than one byte.
+TEST(JsRegexEnclosedTest, SameResultsAsRe2) {
+  const char* patterns[] = {"\\*([^*]{1,200})\\*", "\"([^\"]*)\"", "<([^>]+)>", "<[^>]*>", "\\[\\[([^\\]]+)\\]\\]",
+                            "\\(([^()]{2,})\\)",   "\\*\\*([^*]{3})\\*\\*", "\\{([^}]{2,3})\\}", "x([^y]{0,2})yz",
+                            "'([^'.!?]+)[.]'"};
+  const char* flag_sets[] = {"", "g", "gi", "gmsu"};
+  const char* texts[] = {
+      "",
+      "*a* and *b c* then *d*",
+      "**bold** *a* ** *",
+      "stray * then *a* and *b",
+      "\"Hi,\" she said, \"\" and \"unclosed",
+      "<p>x</p><br> < not a tag <a href='y'> <> <<b>>",
+      "[[a]] [[b] ] [[c]]] [[[d]] [[]]",
+      "(a) (ab) ((ab)) (a(b)c) (abc",
+      "**abc** **ab** **abcd** ***abc***",
+      "{a} {ab} {abc} {abcd} {\xc3\xa9\xc3\xa9} {\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9} {\xf0\x9f\x98\x80\xf0\x9f\x98\x80}",
+      "xyz xayz xaayz xaaayz xy z xyzz",
+      "'Hello.' 'Hi!' 'a.b.' 'x'",
+      "*line\none* *caf\xc3\xa9* *\xe2\x80\x94*",
+      "*bad \xff byte* *fine* <\xc3> {\xc3\xa9\xc3} <ok>",  // not UTF-8: RE2 decides
+      "{\xed\xa0\x80\xed\xa0\x80} {\xc0\xaf\xc0\xaf} *\xf4\x90\x80\x80*",
+  };
+  for (const char* pattern : patterns) {
+    for (const char* flags : flag_sets) {
+      const std::string replacement = "[$&|$1|$`|$']";
+      std::unique_ptr<const JsRegex> enclosed = MustCompile(pattern, flags, replacement);
+      std::unique_ptr<const JsRegex> plain = MustCompile(pattern, flags, replacement, false);
+      ASSERT_TRUE(enclosed && plain);
+      const bool letters = std::string(pattern).find_first_of("xyz") != std::string::npos;
+      const bool fold = std::string(flags).find('i') != std::string::npos;
+      EXPECT_EQ(enclosed->enclosed(), !(letters && fold) && std::string(pattern).find("[.]") == std::string::npos)
+          << pattern << " /" << flags;
+      EXPECT_FALSE(plain->enclosed());
+      for (const char* text : texts) ExpectSameReplace(*enclosed, *plain, std::string(pattern) + " /" + flags, text);
+    }
+  }
+}
+
+TEST(JsRegexEnclosedTest, EveryPlaceAndLength) {
+  // A match at every offset, with runs of every length around the bounds, of
+  // one-, two- and four-byte characters.
+  std::unique_ptr<const JsRegex> enclosed = MustCompile("\\*([^*]{2,5})\\*", "g", "<$1>");
+  std::unique_ptr<const JsRegex> plain = MustCompile("\\*([^*]{2,5})\\*", "g", "<$1>", false);
+  ASSERT_TRUE(enclosed->enclosed());
+  for (const std::string unit : {"a", "\xc3\xa9", "\xf0\x9f\x98\x80"}) {
+    for (size_t before = 0; before < 20; ++before) {
+      for (size_t length = 0; length < 8; ++length) {
+        std::string run;
+        for (size_t i = 0; i < length; ++i) run += unit;
+        ExpectSameReplace(*enclosed, *plain, "at " + std::to_string(before),
+                          std::string(before, '.') + "*" + run + "*" + std::string(before % 3, '*'));
+      }
+    }
+  }
+}
+
+TEST(JsRegexEnclosedTest, LinearOnLongRunsAndManyCandidates) {
+  // Every '<' is a candidate and they share one run: its end and its code
+  // points are found once, not once per candidate (200,000 candidates here).
+  std::unique_ptr<const JsRegex> tag = MustCompile("<([^>]*)>", "g", "[$1]");
+  ASSERT_TRUE(tag->enclosed());
+  std::string text(200000, '<');
+  EXPECT_FALSE(tag->Replace(text));
+  text += '>';
+  ASSERT_TRUE(tag->Replace(text));
+  std::string whole = "[";
+  whole.append(199999, '<');
+  EXPECT_EQ(text, whole + "]");
+
+  std::unique_ptr<const JsRegex> bounded = MustCompile("<([^>]{1,5})>", "g", "[$1]");
+  text = std::string(200000, '<') + "ab>";
+  ASSERT_TRUE(bounded->Replace(text));
+  EXPECT_EQ(text, std::string(199996, '<') + "[<<<ab]");  // the first '<' with at most 5 code points to the '>'
+
+  // Not UTF-8 in the run: RE2 for the rest of the text, one pass.
+  std::unique_ptr<const JsRegex> plain = MustCompile("<([^>]*)>", "g", "[$1]", false);
+  for (std::string bad : {std::string(100000, '<') + "\xff>" + "<ok>", std::string("<\xc3>") + std::string(100000, '<') + "x>"}) {
+    std::string by_plain = bad;
+    plain->Replace(by_plain);
+    tag->Replace(bad);
+    EXPECT_EQ(bad, by_plain);
+  }
 }
 
 }  // namespace
