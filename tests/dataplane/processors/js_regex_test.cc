@@ -158,12 +158,16 @@ TEST(JsRegexTest, LinearTimeOnPathologicalPattern) {
   EXPECT_FALSE((*regex)->Replace(text));
 }
 
+JsRegexFlags MustParseFlags(const std::string& flags) {
+  absl::StatusOr<JsRegexFlags> parsed = ParseJsRegexFlags(flags);
+  EXPECT_TRUE(parsed.ok()) << flags << ": " << parsed.status();
+  return parsed.value_or(JsRegexFlags{});
+}
+
 std::unique_ptr<const JsRegex> MustCompile(const std::string& pattern, const std::string& flags,
                                            const std::string& replacement, bool shortcuts = true) {
-  absl::StatusOr<JsRegexFlags> parsed = ParseJsRegexFlags(flags);
-  EXPECT_TRUE(parsed.ok()) << parsed.status();
   absl::StatusOr<std::unique_ptr<const JsRegex>> regex =
-      JsRegex::Compile(pattern, parsed.value_or(JsRegexFlags{}), replacement, shortcuts);
+      JsRegex::Compile(pattern, MustParseFlags(flags), replacement, shortcuts);
   EXPECT_TRUE(regex.ok()) << pattern << ": " << regex.status();
   return regex.ok() ? std::move(regex).value() : nullptr;
 }
@@ -217,13 +221,12 @@ TEST(JsRegexLiteralTest, WhichPatternsAreLiteral) {
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(std::string(c.pattern) + " /" + c.flags);
-    absl::StatusOr<JsRegexFlags> flags = ParseJsRegexFlags(c.flags);
-    ASSERT_TRUE(flags.ok());
-    std::optional<JsRegex::Literal> literal = LiteralForm(c.pattern, *flags);
+    const JsRegexFlags flags = MustParseFlags(c.flags);
+    std::optional<JsRegex::Literal> literal = LiteralForm(c.pattern, flags);
     ASSERT_EQ(literal.has_value(), c.text != nullptr);
     if (!literal) continue;
     EXPECT_EQ(literal->text, c.text);
-    EXPECT_EQ(literal->fold, flags->ignore_case);
+    EXPECT_EQ(literal->fold, flags.ignore_case);
     EXPECT_EQ(literal->word_start, c.word_start);
     EXPECT_EQ(literal->word_end, c.word_end);
   }
@@ -455,9 +458,7 @@ TEST(JsRegexEnclosedTest, WhichPatternsAreEnclosed) {
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(std::string(c.pattern) + " /" + c.flags);
-    absl::StatusOr<JsRegexFlags> flags = ParseJsRegexFlags(c.flags);
-    ASSERT_TRUE(flags.ok());
-    std::optional<JsRegex::Enclosed> form = EnclosedForm(c.pattern, *flags);
+    std::optional<JsRegex::Enclosed> form = EnclosedForm(c.pattern, MustParseFlags(c.flags));
     ASSERT_EQ(form.has_value(), c.enclosed);
     if (!form) continue;
     EXPECT_EQ(form->open, c.open);
