@@ -278,9 +278,9 @@ TEST_F(ControlPlaneTest, ManagedDataPlaneAnswers503UntilItsFirstConfig) {
 }
 
 TEST_F(ControlPlaneTest, ManagedDataPlaneWaitingForItsControlPlaneStopsAtOnceOnSigterm) {
-  // Where the control plane would be: a port reserved by starting it once.
+  // The data plane subscribes to where the control plane was: a port
+  // reserved by starting it once, now closed.
   ASSERT_NO_FATAL_FAILURE(StartControlPlane(ClusterConfig()));
-  std::string address = controlplane_->grpc();
   controlplane_->Terminate();
   ASSERT_TRUE(controlplane_->WaitExit(milliseconds(5000)).has_value());
 
