@@ -190,6 +190,11 @@ bool AppendJsonString(std::string_view text, std::string& out) {
 void AppendJsonInteger(int64_t value, std::string& out) { WriteInteger(value, out); }
 void AppendJsonInteger(uint64_t value, std::string& out) { WriteInteger(value, out); }
 
+size_t ValidUtf8SequenceLength(std::string_view text) {
+  if (text.empty()) return 0;
+  return Utf8Sequence(reinterpret_cast<const unsigned char*>(text.data()), text.size());
+}
+
 bool IsPlainJsonText(std::string_view text) {
   return PlainRun(reinterpret_cast<const unsigned char*>(text.data()), text.size()) == text.size();
 }

@@ -6,6 +6,7 @@
 // valid UTF-8 falls back to nlohmann's dump, which replaces the bad bytes.
 // Pure and thread-safe.
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -29,6 +30,12 @@ void AppendJsonStringReplacing(std::string_view text, std::string& out);
 // True when every byte of `text` is ASCII from 0x20 to 0x7f other than '"'
 // and '\\': text that goes between a JSON string's quotes as it is.
 bool IsPlainJsonText(std::string_view text);
+
+// The length (2 to 4) of the valid multi-byte UTF-8 sequence that `text`
+// starts with, as the writer checks it (no overlong forms, surrogates or code
+// points beyond U+10FFFF); 0 when it starts with anything else (ASCII
+// included) or is empty.
+size_t ValidUtf8SequenceLength(std::string_view text);
 
 // Appends `value` as a JSON number.
 void AppendJsonInteger(int64_t value, std::string& out);

@@ -10,6 +10,7 @@
 #endif
 
 #include "absl/status/status.h"
+#include "common/json_write.h"
 
 namespace switchboard::processors {
 namespace {
@@ -162,10 +163,10 @@ class LiteralFinder {
   bool pair_;
 };
 
-// The number of code points in `run` when it is strict UTF-8 (no overlong
-// forms, surrogates or code points beyond U+10FFFF), which every RE2 class
-// matches character by character; false otherwise. Eight ASCII bytes at a
-// time.
+// The number of code points in `run` when it is strict UTF-8 (the JSON
+// writer's check: no overlong forms, surrogates or code points beyond
+// U+10FFFF), which every RE2 class matches character by character; false
+// otherwise. Eight ASCII bytes at a time.
 bool CountCodePoints(std::string_view run, size_t& count) {
   const auto* s = reinterpret_cast<const unsigned char*>(run.data());
   const size_t n = run.size();
@@ -178,24 +179,10 @@ bool CountCodePoints(std::string_view run, size_t& count) {
       count += 8;
       continue;
     }
-    const unsigned char c = s[i];
     size_t length = 1;
-    if (c >= 0x80) {
-      auto continuation = [&](size_t k) { return i + k < n && (s[i + k] & 0xC0) == 0x80; };
-      if (c >= 0xC2 && c <= 0xDF) {
-        length = 2;
-      } else if (c >= 0xE0 && c <= 0xEF) {
-        length = 3;
-        if (continuation(1) && ((c == 0xE0 && s[i + 1] < 0xA0) || (c == 0xED && s[i + 1] > 0x9F))) return false;
-      } else if (c >= 0xF0 && c <= 0xF4) {
-        length = 4;
-        if (continuation(1) && ((c == 0xF0 && s[i + 1] < 0x90) || (c == 0xF4 && s[i + 1] > 0x8F))) return false;
-      } else {
-        return false;
-      }
-      for (size_t k = 1; k < length; ++k) {
-        if (!continuation(k)) return false;
-      }
+    if (s[i] >= 0x80) {
+      length = ValidUtf8SequenceLength(run.substr(i));
+      if (length == 0) return false;
     }
     i += length;
     ++count;
