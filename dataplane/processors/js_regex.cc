@@ -216,7 +216,9 @@ class EnclosedFinder {
       if (open.size() > size - from) return false;
       if (std::memcmp(data + from + 1, open.data() + 1, open.size() - 1) != 0) continue;
       const size_t run_begin = from + open.size();
-      if (!counted_run_ || run_begin < run_.begin || run_begin > run_.end) StartRun(run_begin);
+      // Positions only grow, and the first run_begin (at least 1) is past the
+      // initial empty run at 0: a new run exactly when this one has ended.
+      if (run_begin > run_.end) StartRun(run_begin);
       // No match whatever the bytes are (fewer bytes than code points, at most
       // four bytes per code point, the class cannot pass a SET byte):
       const size_t bytes = run_.end - run_begin;
@@ -239,8 +241,7 @@ class EnclosedFinder {
 
  private:
   struct Run {
-    size_t begin = 0;
-    size_t end = 0;              // the first SET byte at or after begin (or the text's end)
+    size_t end = 0;              // the first SET byte at or after the run's start (or the text's end)
     bool counted = false;
     bool valid = false;          // [cursor, end) is strict UTF-8
     size_t cursor = 0;
@@ -249,7 +250,7 @@ class EnclosedFinder {
 
   void StartRun(size_t begin) {
     run_ = Run();
-    run_.begin = run_.cursor = begin;
+    run_.cursor = begin;
     if (form_.set.size() == 1) {
       const void* stop = std::memchr(text_.data() + begin, form_.set[0], text_.size() - begin);
       run_.end = stop == nullptr ? text_.size() : static_cast<size_t>(static_cast<const char*>(stop) - text_.data());
@@ -258,7 +259,6 @@ class EnclosedFinder {
       while (i < text_.size() && !form_.stop[static_cast<unsigned char>(text_[i])]) ++i;
       run_.end = i;
     }
-    counted_run_ = true;
   }
 
   // The code points from `begin` (after OPEN's last byte, an ASCII one: a
@@ -283,7 +283,6 @@ class EnclosedFinder {
   const RE2& regex_;
   const int submatches_;
   Run run_;
-  bool counted_run_ = false;  // run_ holds a run
   bool to_re2_ = false;       // a run was not strict UTF-8: RE2 from there on
 };
 
