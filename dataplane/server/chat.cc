@@ -99,7 +99,7 @@ ClientError FromUpstreamStatus(const absl::Status& status) {
 net::awaitable<void> FailStream(Responder& r, ClientError error) {
   std::string out = SseError(error);
   out += kDone;
-  if (co_await r.SendSse(out)) co_await r.EndSse();
+  co_await r.EndSse(out);
 }
 
 // stream_options.include_usage
@@ -142,7 +142,7 @@ net::awaitable<void> ServeTrivial(RequestContext& ctx, const routing::Model& mod
     if (!co_await r.SendSse(out)) co_return;
     if (outcome.first_token == std::chrono::steady_clock::time_point{}) outcome.first_token = std::chrono::steady_clock::now();
   }
-  if (co_await r.SendSse(kDone)) co_await r.EndSse();
+  co_await r.EndSse(kDone);
 }
 
 // Waits for the upstream's response header while sending SSE keep-alive
@@ -256,6 +256,8 @@ net::awaitable<void> RelayStream(RequestContext& ctx, upstream::Call& call, prov
       outcome.first_token = std::chrono::steady_clock::now();
     }
     payloads.clear();
+    // The events of the read that ended the stream go out with [DONE].
+    if (eof || translator.done()) break;
     if (out.empty() && parser.comments() > comments_seen) out = kKeepAlive;  // pass the upstream's keep-alive on
     comments_seen = parser.comments();
     if (!out.empty()) {
@@ -265,13 +267,18 @@ net::awaitable<void> RelayStream(RequestContext& ctx, upstream::Call& call, prov
       }
       out.clear();
     }
-    if (eof || translator.done()) break;
   }
   translator.Finish(payloads);
   for (const auto& payload : payloads) providers::AppendSseData(out, payload);
   out += kDone;
   outcome.usage = translator.usage();
   LogWarnings(ctx, outcome, "upstream answer adapted", translator.warnings());
+  // Usually the end of the upstream's HTTP body came with its [DONE]: then the
+  // last events, [DONE] and the end of ours go out in one write.
+  if (call.body_done()) {
+    co_await r.EndSse(out);
+    co_return;
+  }
   if (!co_await r.SendSse(out)) co_return;
   // The client has every event. An upstream that sent [DONE] before ending
   // its HTTP body ends it right after: read that end (briefly) before ending
@@ -482,7 +489,7 @@ net::awaitable<void> ServeUpstream(RequestContext& ctx, const routing::Model& mo
     std::string out;
     providers::AppendSseData(out, *client_body);
     out += kDone;
-    if (co_await r.SendSse(out)) co_await r.EndSse();
+    co_await r.EndSse(out);
   } else {
     co_await r.SendJson(status, *std::move(client_body));
   }

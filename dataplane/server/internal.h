@@ -95,10 +95,11 @@ class Responder {
   net::awaitable<bool> SendError(providers::ClientError error, Headers headers = {});
 
   // Server-sent events: a 200 with chunked transfer encoding, then raw
-  // already-formatted SSE text per SendSse, then the last chunk.
+  // already-formatted SSE text per SendSse, then the last chunk. EndSse
+  // sends its `text` (the last events) and the last chunk in one write.
   net::awaitable<bool> BeginSse();
   net::awaitable<bool> SendSse(std::string_view text);
-  net::awaitable<bool> EndSse();
+  net::awaitable<bool> EndSse(std::string_view text = {});
 
   bool started() const { return started_; }  // headers are on the wire
   bool failed() const { return failed_; }
@@ -111,6 +112,9 @@ class Responder {
   // `*headers` (a later header replaces an earlier one of the same name).
   void WriteHead(upstream::HeadWriter& head, int status, std::string_view content_type, const Headers* headers);
   net::awaitable<bool> Write(std::array<net::const_buffer, 3> buffers);
+  // One chunk of a chunked body holding `text`, followed by `after` (the
+  // chunk's closing "\r\n", or that and the last chunk).
+  net::awaitable<bool> WriteChunk(std::string_view text, std::string_view after);
 
   beast::tcp_stream& stream_;
   bool keep_alive_;

@@ -110,20 +110,29 @@ net::awaitable<bool> Responder::BeginSse() {
   co_return sent;
 }
 
-net::awaitable<bool> Responder::SendSse(std::string_view text) {
-  if (failed_ || !started_) co_return false;
-  if (text.empty()) co_return true;
+net::awaitable<bool> Responder::WriteChunk(std::string_view text, std::string_view after) {
   char prefix[24];
   std::string_view frame = upstream::ChunkPrefix(text.size(), prefix);
   bool sent = co_await Write({net::buffer(frame.data(), frame.size()), net::buffer(text.data(), text.size()),
-                              net::buffer(upstream::kChunkSuffix.data(), upstream::kChunkSuffix.size())});
+                              net::buffer(after.data(), after.size())});
   co_return sent;
 }
 
-net::awaitable<bool> Responder::EndSse() {
+net::awaitable<bool> Responder::SendSse(std::string_view text) {
   if (failed_ || !started_) co_return false;
-  bool sent = co_await Write(
-      {net::buffer(upstream::kLastChunk.data(), upstream::kLastChunk.size()), net::const_buffer(), net::const_buffer()});
+  if (text.empty()) co_return true;
+  bool sent = co_await WriteChunk(text, upstream::kChunkSuffix);
+  co_return sent;
+}
+
+net::awaitable<bool> Responder::EndSse(std::string_view text) {
+  if (failed_ || !started_) co_return false;
+  if (text.empty()) {
+    bool sent = co_await Write({net::buffer(upstream::kLastChunk.data(), upstream::kLastChunk.size()),
+                                net::const_buffer(), net::const_buffer()});
+    co_return sent;
+  }
+  bool sent = co_await WriteChunk(text, upstream::kChunkSuffixAndLastChunk);
   co_return sent;
 }
 

@@ -99,6 +99,8 @@ class Call {
   // failure() nor anything a caller reads; on timeout the connection is
   // simply not reused.
   net::awaitable<void> FinishBody(std::chrono::milliseconds limit);
+  // The body has been read to its end (FinishBody has nothing to wait for).
+  bool body_done() const { return body_done_; }
 
   // Closes the connection: any pending operation completes at once with an
   // error, and later ones fail with CancelledError. Call from the Call's thread.

@@ -38,6 +38,8 @@ class HeadWriter {
 std::string_view ChunkPrefix(size_t size, char* out);
 inline constexpr std::string_view kChunkSuffix = "\r\n";
 inline constexpr std::string_view kLastChunk = "0\r\n\r\n";
+// kChunkSuffix then kLastChunk: a body's last data and its end in one write.
+inline constexpr std::string_view kChunkSuffixAndLastChunk = "\r\n0\r\n\r\n";
 
 // Case-insensitive ASCII comparison of header names.
 bool SameFieldName(std::string_view a, std::string_view b);

@@ -132,6 +132,26 @@ TEST_F(StreamTest, StreamsReuseTheUpstreamConnection) {
   EXPECT_EQ(upstream_.connections_accepted(), 1);
 }
 
+// A whole stream in one upstream body (Content-Length): the router has the
+// end of that body with the last events and [DONE], so it sends them and the
+// end of its own stream together, and the connection is reused.
+TEST_F(StreamTest, AStreamThatArrivesWholeEndsAtOnceAndReusesTheConnection) {
+  ASSERT_NO_FATAL_FAILURE(Start(StandardConfig(upstream_, {}), {}, {"--threads", "1"}));
+  upstream_.SetHandler([](const RecordedRequest&, ResponseWriter& writer) {
+    writer.Send(200, kSseHeaders, SseEvent(UpstreamChunk("A")) + SseEvent(UpstreamChunk("B")) + SseEvent("[DONE]"));
+  });
+  for (int i = 0; i < 2; ++i) {
+    auto stream = StreamChat(ChatRequest("up", true));
+    ASSERT_NO_FATAL_FAILURE(ExpectSseHead(*stream));
+    ExpectDataJson(NextNonComment(*stream), UpstreamChunk("A"));
+    ExpectDataJson(NextNonComment(*stream), UpstreamChunk("B"));
+    ExpectData(NextNonComment(*stream), "[DONE]");
+    ExpectEnd(NextNonComment(*stream));
+  }
+  ASSERT_TRUE(upstream_.WaitForRequests(2, kWait));
+  EXPECT_EQ(upstream_.connections_accepted(), 1);
+}
+
 // An upstream that sends [DONE] and then keeps its body open: the client
 // gets every event and the end of its stream all the same (after a short
 // wait), and the connection is not reused.
