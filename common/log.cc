@@ -3,12 +3,15 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <charconv>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
+#include <mutex>
+#include <utility>
 
 #include "common/json_write.h"
 
@@ -50,12 +53,36 @@ void AppendTimestamp(std::string& out) {
   out.append(frac, 4);
 }
 
+// One writer at a time: a write(2) of more than PIPE_BUF bytes to a pipe
+// (a container's stderr) may otherwise interleave with another thread's.
+std::mutex g_write_mutex;
+
+void WriteOut(std::string_view text) {
+  std::lock_guard<std::mutex> lock(g_write_mutex);
+  size_t off = 0;
+  while (off < text.size()) {
+    ssize_t n = ::write(STDERR_FILENO, text.data() + off, text.size() - off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    off += static_cast<size_t>(n);
+  }
+}
+
+constexpr size_t kBatchLimit = 64 * 1024;
+
+// This thread's LineBatch: its lines, and how to get them flushed.
+struct ThreadLines {
+  std::string text;
+  std::function<void()> schedule_flush;  // empty: no LineBatch
+};
+thread_local ThreadLines t_lines;
+
 }  // namespace
 
 void SetMinLevel(Level level) { g_min_level.store(static_cast<int>(level)); }
 bool Enabled(Level level) { return static_cast<int>(level) >= g_min_level.load(std::memory_order_relaxed); }
 
-Line::Line(Level level, std::string_view msg) : enabled_(Enabled(level)) {
+Line::Line(Level level, std::string_view msg) : enabled_(Enabled(level)), urgent_(level >= Level::kWarn) {
   if (!enabled_) return;
   text_.reserve(256);
   text_ += "{\"ts\":\"";
@@ -158,12 +185,35 @@ void Line::Write() {
   if (!enabled_) return;
   enabled_ = false;
   text_ += "}\n";
-  size_t off = 0;
-  while (off < text_.size()) {
-    ssize_t n = ::write(STDERR_FILENO, text_.data() + off, text_.size() - off);
-    if (n <= 0) break;
-    off += static_cast<size_t>(n);
+  ThreadLines& lines = t_lines;
+  if (!lines.schedule_flush) {
+    WriteOut(text_);
+    return;
   }
+  bool was_empty = lines.text.empty();
+  lines.text += text_;
+  if (urgent_ || lines.text.size() >= kBatchLimit) {
+    FlushThreadLines();
+  } else if (was_empty) {
+    lines.schedule_flush();
+  }
+}
+
+LineBatch::LineBatch(std::function<void()> schedule_flush) {
+  FlushThreadLines();
+  t_lines.schedule_flush = std::move(schedule_flush);
+}
+
+LineBatch::~LineBatch() {
+  FlushThreadLines();
+  t_lines.schedule_flush = nullptr;
+}
+
+void FlushThreadLines() {
+  ThreadLines& lines = t_lines;
+  if (lines.text.empty()) return;
+  WriteOut(lines.text);
+  lines.text.clear();
 }
 
 void Write(Level level, std::string_view msg, const nlohmann::json& fields) {

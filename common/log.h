@@ -1,10 +1,11 @@
 #pragma once
-// Structured logging: one JSON object per line on stderr. Thread-safe; a line is
-// written with a single write(2), so lines from several threads never interleave.
+// Structured logging: one JSON object per line on stderr. Thread-safe; lines
+// from several threads never interleave (whole lines, one writer at a time).
 // Never pass message text, keys or tokens as fields.
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -66,7 +67,27 @@ class Line {
   void Key(std::string_view key);
 
   bool enabled_;
+  bool urgent_;  // warn and error: written at once, with what a batch holds
   std::string text_;
 };
+
+// Batched lines for an event-loop thread that writes many (a line per
+// request): while a LineBatch lives, the thread's info and debug lines wait
+// in a buffer and go out together, one write(2) instead of one per line.
+// `schedule_flush` is called when a line goes into the empty buffer and must
+// see to it that FlushThreadLines() runs soon on this thread (an event loop
+// posts it behind the work it has queued, so a loop turn's lines go out at
+// its end). A warn or error line, 64 KiB of lines and the LineBatch's end
+// flush at once. Lines of other threads are written as before.
+class LineBatch {
+ public:
+  explicit LineBatch(std::function<void()> schedule_flush);
+  ~LineBatch();  // flushes; the thread's lines are written at once again
+  LineBatch(const LineBatch&) = delete;
+  LineBatch& operator=(const LineBatch&) = delete;
+};
+
+// Writes what this thread's LineBatch holds (nothing without one).
+void FlushThreadLines();
 
 }  // namespace switchboard::log

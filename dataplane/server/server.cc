@@ -654,17 +654,18 @@ void Server::Run() {
   net::co_spawn(main_ioc, impl.AcceptLoop(), net::detached);
   net::co_spawn(main_ioc, impl.AdminAcceptLoop(), net::detached);
 
+  // Each worker's request lines of one loop turn go out in one write: the
+  // flush is posted behind the work the turn has queued.
+  auto run_worker = [](net::io_context& ioc) {
+    auto guard = net::make_work_guard(ioc);
+    log::LineBatch lines([&ioc] { net::post(ioc, [] { log::FlushThreadLines(); }); });
+    ioc.run();
+  };
   std::vector<std::thread> threads;
   for (size_t i = 1; i < impl.workers.size(); ++i) {
-    threads.emplace_back([w = impl.workers[i].get()] {
-      auto guard = net::make_work_guard(w->ioc);
-      w->ioc.run();
-    });
+    threads.emplace_back([w = impl.workers[i].get(), run_worker] { run_worker(w->ioc); });
   }
-  {
-    auto guard = net::make_work_guard(main_ioc);
-    main_ioc.run();
-  }
+  run_worker(main_ioc);
   signals.cancel();
   for (auto& t : threads) t.join();
   log::Info("stopped");

@@ -2,13 +2,15 @@
 
 #include "common/log.h"
 
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <limits>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -18,23 +20,63 @@ namespace {
 
 using nlohmann::json;
 
-// Runs `write` with stderr sent into a pipe; returns what was written.
+// Runs `write` with stderr sent into a temporary file (any amount fits);
+// returns what was written. `write` may call ReadSoFar() for what is there.
+class StderrCapture {
+ public:
+  StderrCapture() : file_(std::tmpfile()), saved_(dup(STDERR_FILENO)) {
+    EXPECT_NE(file_, nullptr);
+    dup2(fileno(file_), STDERR_FILENO);
+  }
+  ~StderrCapture() {
+    Restore();
+    std::fclose(file_);
+  }
+  std::string ReadSoFar() const {
+    std::string out;
+    char buffer[4096];
+    ssize_t n;
+    off_t at = 0;
+    while ((n = pread(fileno(file_), buffer, sizeof buffer, at)) > 0) {
+      out.append(buffer, static_cast<size_t>(n));
+      at += n;
+    }
+    return out;
+  }
+  void Restore() {
+    if (saved_ < 0) return;
+    dup2(saved_, STDERR_FILENO);
+    close(saved_);
+    saved_ = -1;
+  }
+
+ private:
+  std::FILE* file_;
+  int saved_;
+};
+
 template <typename F>
 std::string CaptureStderr(F write) {
-  int fds[2];
-  EXPECT_EQ(pipe(fds), 0);
-  int saved = dup(STDERR_FILENO);
-  dup2(fds[1], STDERR_FILENO);
-  close(fds[1]);
+  StderrCapture capture;
   write();
-  dup2(saved, STDERR_FILENO);
-  close(saved);
-  std::string out;
-  char buffer[4096];
-  ssize_t n;
-  while ((n = read(fds[0], buffer, sizeof buffer)) > 0) out.append(buffer, static_cast<size_t>(n));
-  close(fds[0]);
-  return out;
+  capture.Restore();
+  return capture.ReadSoFar();
+}
+
+// The lines of `text`, each parsed; a line that is not JSON fails the test.
+std::vector<json> ParseLines(const std::string& text) {
+  std::vector<json> lines;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find('\n', start);
+    EXPECT_NE(end, std::string::npos) << "unterminated line: " << text.substr(start, 200);
+    if (end == std::string::npos) break;
+    json line = json::parse(text.substr(start, end - start), nullptr, false);
+    EXPECT_FALSE(line.is_discarded()) << text.substr(start, end - start);
+    lines.push_back(line);
+    start = end + 1;
+  }
+  return lines;
 }
 
 TEST(LogLineTest, WritesOneJsonObjectPerLineWithFieldsInOrder) {
@@ -165,6 +207,76 @@ TEST(LogWriteTest, JsonFieldsKeepTheirTypesAndCannotReplaceTheLinesOwnKeys) {
   EXPECT_EQ(parsed["api"], "127.0.0.1:8080");
   EXPECT_EQ(parsed["models"], 3);
   EXPECT_EQ(parsed["list"], json({1, "two"}));
+}
+
+TEST(LineBatchTest, LinesWaitForTheFlushTheFirstOneScheduled) {
+  StderrCapture capture;
+  int scheduled = 0;
+  {
+    LineBatch batch([&scheduled] { ++scheduled; });
+    Line(Level::kInfo, "request").Add("n", 1).Write();
+    Line(Level::kInfo, "request").Add("n", 2).Write();
+    Info("request", {{"n", 3}});
+    EXPECT_EQ(scheduled, 1);  // for the first line into the empty buffer only
+    EXPECT_EQ(capture.ReadSoFar(), "");
+    FlushThreadLines();
+    std::vector<json> lines = ParseLines(capture.ReadSoFar());
+    ASSERT_EQ(lines.size(), 3u);
+    for (int i = 0; i < 3; ++i) EXPECT_EQ(lines[static_cast<size_t>(i)]["n"], i + 1);
+    // The next line into the now empty buffer schedules the next flush.
+    Line(Level::kInfo, "request").Add("n", 4).Write();
+    EXPECT_EQ(scheduled, 2);
+  }
+  // The batch's end wrote what it held; lines are written at once again.
+  EXPECT_EQ(ParseLines(capture.ReadSoFar()).size(), 4u);
+  Line(Level::kInfo, "request").Add("n", 5).Write();
+  EXPECT_EQ(ParseLines(capture.ReadSoFar()).size(), 5u);
+  EXPECT_EQ(scheduled, 2);
+}
+
+TEST(LineBatchTest, AWarningGoesOutAtOnceAfterTheLinesBeforeIt) {
+  StderrCapture capture;
+  LineBatch batch([] {});
+  Line(Level::kInfo, "request").Add("n", 1).Write();
+  Warn("upstream answer adapted", {{"n", 2}});
+  std::vector<json> lines = ParseLines(capture.ReadSoFar());
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[0]["n"], 1);
+  EXPECT_EQ(lines[1]["level"], "warn");
+  Line(Level::kError, "failed").Write();
+  EXPECT_EQ(ParseLines(capture.ReadSoFar()).size(), 3u);
+}
+
+TEST(LineBatchTest, A64KiBBatchIsWrittenWithoutWaitingForTheFlush) {
+  StderrCapture capture;
+  LineBatch batch([] {});
+  const std::string filler(1000, 'x');
+  size_t written = 0;
+  int count = 0;
+  while (capture.ReadSoFar().empty()) {
+    ASSERT_LT(written, size_t{70 * 1024}) << "nothing written after " << count << " lines";
+    Line(Level::kInfo, "request").Add("n", count).Add("filler", filler).Write();
+    written += 1050;
+    ++count;
+  }
+  std::vector<json> lines = ParseLines(capture.ReadSoFar());
+  ASSERT_EQ(lines.size(), static_cast<size_t>(count));
+  EXPECT_GE(capture.ReadSoFar().size(), size_t{64 * 1024});
+  for (int i = 0; i < count; ++i) EXPECT_EQ(lines[static_cast<size_t>(i)]["n"], i);
+}
+
+// Other threads are not batched: their lines go out at once.
+TEST(LineBatchTest, OnlyTheBatchingThreadsLinesWait) {
+  StderrCapture capture;
+  LineBatch batch([] {});
+  Line(Level::kInfo, "batched").Write();
+  std::thread other([] { Line(Level::kInfo, "other thread").Write(); });
+  other.join();
+  std::vector<json> lines = ParseLines(capture.ReadSoFar());
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0]["msg"], "other thread");
+  FlushThreadLines();
+  EXPECT_EQ(ParseLines(capture.ReadSoFar()).size(), 2u);
 }
 
 }  // namespace

@@ -99,6 +99,21 @@ TEST_F(ApiTest, EveryAnswerHasItsOwnRequestId) {
   EXPECT_EQ(ids.size(), 3u);
 }
 
+// Request lines are batched per loop turn (log::LineBatch), not held until
+// the process ends: each request's line is there while the router runs idle.
+TEST_F(ApiTest, EachRequestsLogLineIsWrittenWhileTheRouterRuns) {
+  ASSERT_NO_FATAL_FAILURE(StartStandard());
+  nlohmann::json answer = UpstreamCompletion("logged");
+  upstream_.SetHandler([answer](const RecordedRequest&, ResponseWriter& writer) { writer.SendJson(200, answer); });
+  for (int i = 0; i < 2; ++i) {
+    HttpResponse response = PostChat(ChatRequest("up"));
+    ASSERT_EQ(response.status, 200) << response.body;
+    const std::string id = response.Header("x-request-id").value_or("");
+    ASSERT_FALSE(id.empty());
+    EXPECT_TRUE(dataplane_->WaitForLog("\"id\":\"" + id + "\"", kWait)) << dataplane_->LogText();
+  }
+}
+
 // Answers with a length, an empty one included, leave their upstream
 // connection for the next request (one I/O thread: one pool).
 TEST_F(ApiTest, NonStreamedAnswersReuseTheUpstreamConnection) {
