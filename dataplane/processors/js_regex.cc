@@ -82,13 +82,14 @@ bool MayHaveAssertion(std::string_view pattern) {
 class LiteralFinder {
  public:
   LiteralFinder(const JsRegex::Literal& literal, std::string_view text)
-      : literal_(literal), text_(text) {
+      : literal_(literal), text_(text), last_offset_(literal.text.size() - 1) {
     const std::string& bytes = literal.text;
-    first_[0] = bytes[0];
-    first_[1] = literal.fold ? AsciiUpper(bytes[0]) : bytes[0];
-    pair_ = bytes.size() >= 2;
-    second_[0] = pair_ ? bytes[1] : '\0';
-    second_[1] = pair_ && literal.fold ? AsciiUpper(bytes[1]) : second_[0];
+    first_ = bytes[0];
+    last_ = bytes[last_offset_];
+    // Under `fold` the literal is lower case: a letter matches both cases,
+    // which are the same byte with 0x20 set.
+    first_fold_ = literal.fold && IsAsciiLowerLetter(first_) ? 0x20 : 0;
+    last_fold_ = literal.fold && IsAsciiLowerLetter(last_) ? 0x20 : 0;
   }
 
   // The first match that starts at or after `from`.
@@ -107,32 +108,32 @@ class LiteralFinder {
   }
 
  private:
-  bool FirstAt(size_t i) const { return text_[i] == first_[0] || text_[i] == first_[1]; }
-  bool SecondAt(size_t i) const { return text_[i] == second_[0] || text_[i] == second_[1]; }
+  static bool IsAsciiLowerLetter(char c) { return c >= 'a' && c <= 'z'; }
 
+  // The first position at or after `i` where the literal's first and last
+  // bytes are (text that repeats the first two bytes often, "co" for
+  // "colour", has far fewer first-and-last pairs).
   size_t NextCandidate(size_t i) const {
     const char* data = text_.data();
     const size_t size = text_.size();
 #if defined(__SSE2__)
-    const __m128i first0 = _mm_set1_epi8(first_[0]);
-    const __m128i first1 = _mm_set1_epi8(first_[1]);
-    const __m128i second0 = _mm_set1_epi8(second_[0]);
-    const __m128i second1 = _mm_set1_epi8(second_[1]);
-    // Reads [i, i + 17): the byte after each of the 16 positions too.
-    for (; i + 17 <= size; i += 16) {
+    const __m128i first = _mm_set1_epi8(first_);
+    const __m128i last = _mm_set1_epi8(last_);
+    const __m128i first_fold = _mm_set1_epi8(first_fold_);
+    const __m128i last_fold = _mm_set1_epi8(last_fold_);
+    // Reads [i, i + 16 + last_offset_): the 16 positions and the byte
+    // last_offset_ after each.
+    for (; last_offset_ < size && i + 16 <= size - last_offset_; i += 16) {
       const __m128i here = _mm_loadu_si128(reinterpret_cast<const __m128i*>(data + i));
-      __m128i hits = _mm_or_si128(_mm_cmpeq_epi8(here, first0), _mm_cmpeq_epi8(here, first1));
-      if (pair_) {
-        const __m128i next = _mm_loadu_si128(reinterpret_cast<const __m128i*>(data + i + 1));
-        hits = _mm_and_si128(hits, _mm_or_si128(_mm_cmpeq_epi8(next, second0),
-                                                _mm_cmpeq_epi8(next, second1)));
-      }
+      const __m128i there = _mm_loadu_si128(reinterpret_cast<const __m128i*>(data + i + last_offset_));
+      const __m128i hits = _mm_and_si128(_mm_cmpeq_epi8(_mm_or_si128(here, first_fold), first),
+                                         _mm_cmpeq_epi8(_mm_or_si128(there, last_fold), last));
       const unsigned mask = static_cast<unsigned>(_mm_movemask_epi8(hits));
       if (mask != 0) return i + static_cast<size_t>(__builtin_ctz(mask));
     }
 #endif
-    for (; i < size; ++i) {
-      if (FirstAt(i) && (!pair_ || (i + 1 < size && SecondAt(i + 1)))) return i;
+    for (; last_offset_ < size && i < size - last_offset_; ++i) {
+      if ((data[i] | first_fold_) == first_ && (data[i + last_offset_] | last_fold_) == last_) return i;
     }
     return std::string_view::npos;
   }
@@ -158,21 +159,30 @@ class LiteralFinder {
 
   const JsRegex::Literal& literal_;
   const std::string_view text_;
-  char first_[2];   // the first byte, both cases when folded
-  char second_[2];  // the second byte, likewise (when there is one)
-  bool pair_;
+  const size_t last_offset_;  // of the literal's last byte
+  char first_;
+  char last_;
+  char first_fold_;  // 0x20 when the byte is a letter under `fold`, else 0
+  char last_fold_;
 };
 
 // The number of code points in `run` when it is strict UTF-8 (the JSON
 // writer's check: no overlong forms, surrogates or code points beyond
 // U+10FFFF), which every RE2 class matches character by character; false
-// otherwise. Eight ASCII bytes at a time.
+// otherwise. Sixteen (or eight) ASCII bytes at a time.
 bool CountCodePoints(std::string_view run, size_t& count) {
   const auto* s = reinterpret_cast<const unsigned char*>(run.data());
   const size_t n = run.size();
   size_t i = 0;
   count = 0;
   while (i < n) {
+#if defined(__SSE2__)
+    if (i + 16 <= n && _mm_movemask_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(s + i))) == 0) {
+      i += 16;
+      count += 16;
+      continue;
+    }
+#endif
     uint64_t word;
     if (i + 8 <= n && (std::memcpy(&word, s + i, 8), (word & 0x8080808080808080ull) == 0)) {
       i += 8;

@@ -244,6 +244,7 @@ TEST(JsRegexLiteralTest, SameResultsAsRe2) {
       "colour",
       "Colour COLOUR cOlOuR colours discolour colour_ colour1 (colour) colour.",
       "colourcolour colour colour",
+      "calour c-----r cOLOUr colouR colou colr c\xc3\xa9lour r c",  // first and last bytes without a match
       "aaaa aa a aaa Aa aA",
       "_x _x_ a_x x_x -_x- _X",
       "a-b - -- a- -a 9-9",
@@ -294,9 +295,9 @@ TEST(JsRegexLiteralTest, FoldsAsciiOnly) {
 }
 
 TEST(JsRegexLiteralTest, EveryPlaceInTheText) {
-  // Candidates are looked for 16 positions at a time: a match at every offset
-  // from the start and from the end, in each case, and a pair split across
-  // blocks ('c' ending one, 'o' starting the next).
+  // Candidates (the first and the last byte) are looked for 16 positions at
+  // a time: a match at every offset from the start and from the end, in each
+  // case, so also with its first byte in one block and its last in the next.
   for (const auto& [pattern, flags, word] : {std::tuple{"colour", "gi", "CoLoUr"},
                                               std::tuple{"colour", "g", "colour"},
                                               std::tuple{"\\{", "g", "{"}}) {
