@@ -9,7 +9,7 @@
 # Needs, under BUILD_DIR: switchboard-dataplane, switchboard-controlplane,
 # mock_upstream, hop_relay and loadgen
 #   (cmake --build BUILD_DIR --target switchboard-dataplane switchboard-controlplane mock_upstream hop_relay loadgen)
-# and wrk. Loopback only. About 6 minutes with the defaults; BENCH_QUICK=1
+# and wrk. Loopback only. About 8 minutes with the defaults; BENCH_QUICK=1
 # shortens every case (about 1 minute, for checking the harness; its figures
 # are too short to mean much).
 #
