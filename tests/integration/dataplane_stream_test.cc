@@ -37,6 +37,15 @@ void ExpectSseHead(const SseStream& stream) {
       << stream.head().Header("Content-Type").value_or("(none)");
 }
 
+// A whole stream: the head, one event per upstream chunk of `contents` (in
+// order), [DONE] and the end.
+void ExpectWholeStream(SseStream& stream, const std::vector<std::string>& contents) {
+  ASSERT_NO_FATAL_FAILURE(ExpectSseHead(stream));
+  for (const std::string& content : contents) ExpectDataJson(NextNonComment(stream), UpstreamChunk(content));
+  ExpectData(NextNonComment(stream), "[DONE]");
+  ExpectEnd(NextNonComment(stream));
+}
+
 // The client left at `left_at`; its upstream connection must close within a
 // second. On failure, says how late it closed: a slow close and no close at
 // all are different bugs.
@@ -123,10 +132,7 @@ TEST_F(StreamTest, StreamsReuseTheUpstreamConnection) {
   });
   for (int i = 0; i < 3; ++i) {
     auto stream = StreamChat(ChatRequest("up", true));
-    ASSERT_NO_FATAL_FAILURE(ExpectSseHead(*stream));
-    ExpectDataJson(NextNonComment(*stream), UpstreamChunk("A"));
-    ExpectData(NextNonComment(*stream), "[DONE]");
-    ExpectEnd(NextNonComment(*stream));
+    ASSERT_NO_FATAL_FAILURE(ExpectWholeStream(*stream, {"A"}));
   }
   ASSERT_TRUE(upstream_.WaitForRequests(3, kWait));
   EXPECT_EQ(upstream_.connections_accepted(), 1);
@@ -142,11 +148,7 @@ TEST_F(StreamTest, AStreamThatArrivesWholeEndsAtOnceAndReusesTheConnection) {
   });
   for (int i = 0; i < 2; ++i) {
     auto stream = StreamChat(ChatRequest("up", true));
-    ASSERT_NO_FATAL_FAILURE(ExpectSseHead(*stream));
-    ExpectDataJson(NextNonComment(*stream), UpstreamChunk("A"));
-    ExpectDataJson(NextNonComment(*stream), UpstreamChunk("B"));
-    ExpectData(NextNonComment(*stream), "[DONE]");
-    ExpectEnd(NextNonComment(*stream));
+    ASSERT_NO_FATAL_FAILURE(ExpectWholeStream(*stream, {"A", "B"}));
   }
   ASSERT_TRUE(upstream_.WaitForRequests(2, kWait));
   EXPECT_EQ(upstream_.connections_accepted(), 1);
@@ -165,10 +167,7 @@ TEST_F(StreamTest, AnUpstreamThatNeverEndsItsBodyAfterDoneIsNotWaitedFor) {
   });
   for (int i = 0; i < 2; ++i) {
     auto stream = StreamChat(ChatRequest("up", true));
-    ASSERT_NO_FATAL_FAILURE(ExpectSseHead(*stream));
-    ExpectDataJson(NextNonComment(*stream), UpstreamChunk("A"));
-    ExpectData(NextNonComment(*stream), "[DONE]");
-    ExpectEnd(NextNonComment(*stream));
+    ASSERT_NO_FATAL_FAILURE(ExpectWholeStream(*stream, {"A"}));
   }
   ASSERT_TRUE(upstream_.WaitForRequests(2, kWait));
   EXPECT_EQ(upstream_.connections_accepted(), 2);
@@ -186,11 +185,7 @@ TEST_F(StreamTest, DoneIsAddedWhenTheUpstreamOmitsIt) {
       writer.EndStream();
     });
     auto stream = StreamChat(ChatRequest("up", true));
-    ASSERT_NO_FATAL_FAILURE(ExpectSseHead(*stream));
-    ExpectDataJson(NextNonComment(*stream), UpstreamChunk("A"));
-    ExpectDataJson(NextNonComment(*stream), UpstreamChunk("B"));
-    ExpectData(NextNonComment(*stream), "[DONE]");
-    ExpectEnd(NextNonComment(*stream));
+    ASSERT_NO_FATAL_FAILURE(ExpectWholeStream(*stream, {"A", "B"}));
   }
 }
 
