@@ -3,14 +3,14 @@
 //
 // The bytes are one connection's worth of requests (pipelined), cut into reads
 // as a socket might deliver them (the first byte chooses how). Each request is
-// read with Beast's request_parser under the server's limits (server.cc), then
-// the session's checks and the dispatcher's steps run as they do there: path
-// normalisation, client profile and route matching, CORS, client keys, the
-// chat body's validation, routing to a concrete model, the processor chains,
-// prefills, and the upstream request the adapter builds — or the trivial
-// provider's answer. Every error body the client would get is built too, and
-// every response header block is serialised and parsed back (no header value
-// may split a response).
+// read with Beast's request_parser, the server's body type (RequestBody) and
+// its limits (server.cc), then the session's checks and the dispatcher's steps
+// run as they do there: path normalisation, client profile and route matching,
+// CORS, client keys, the chat body's validation, routing to a concrete model,
+// the processor chains, prefills, and the upstream request the adapter builds —
+// or the trivial provider's answer. Every error body the client would get is
+// built too, and every response header block is serialised and parsed back (no
+// header value may split a response).
 
 #include <chrono>
 #include <cstdint>
@@ -28,6 +28,7 @@
 #include "dataplane/providers/prefill.h"
 #include "dataplane/providers/trivial.h"
 #include "dataplane/server/chat_body.h"
+#include "dataplane/server/request_body.h"
 #include "dataplane/server/routes.h"
 #include "tests/fuzz/fuzz_util.h"
 
@@ -76,7 +77,7 @@ void InsertSystemPrefill(json& body, const std::string& content, int64_t positio
 }
 
 // ServeChat (chat.cc) up to the upstream request.
-void Chat(const http::request<http::string_body>& request, const routing::ClientProfile* profile, Rng& rng) {
+void Chat(const http::request<server::RequestBody>& request, const routing::ClientProfile* profile, Rng& rng) {
   const routing::Snapshot& snapshot = RoutingSnapshot();
   json body;
   providers::ClientError error;
@@ -122,7 +123,7 @@ void Chat(const http::request<http::string_body>& request, const routing::Client
 }
 
 // Dispatch (server.cc) for one request that was read whole.
-void Dispatch(const http::request<http::string_body>& req, Rng& rng) {
+void Dispatch(const http::request<server::RequestBody>& req, Rng& rng) {
   const routing::ClientSettings& client = RoutingSnapshot().client();
   std::string path = server::NormalizePath(req.target());
   if (path.empty()) Fail("a normalised path is empty");
@@ -182,7 +183,7 @@ void Dispatch(const http::request<http::string_body>& req, Rng& rng) {
 // connection would be closed.
 bool ReadOne(beast::flat_buffer& buffer, const std::vector<std::string_view>& chunks, size_t& next_chunk, Rng& rng) {
   const routing::Settings& settings = RoutingSnapshot().settings();
-  http::request_parser<http::string_body> parser;
+  http::request_parser<server::RequestBody> parser;
   parser.header_limit(server::kHeaderLimitBytes);
   parser.body_limit(settings.body_limit_bytes);
   beast::error_code ec;
