@@ -400,22 +400,14 @@ std::optional<JsRegex::Literal> LiteralForm(std::string_view pattern, const JsRe
     literal.word_start = true;
     i = 2;
   }
-  for (; i < pattern.size(); ++i) {
-    const char c = pattern[i];
-    if (c == '\\' && i + 1 < pattern.size()) {
-      const char escaped = pattern[++i];
-      if (escaped == 'b' && i + 1 == pattern.size()) {
-        literal.word_end = true;
-      } else if (IsEscapablePunctuation(escaped)) {
-        literal.text += escaped;
-      } else {
-        return std::nullopt;  // a class (\d), a control character (\n), \b inside...
-      }
-    } else if (IsSyntax(c)) {
-      return std::nullopt;
-    } else {
-      literal.text += c;
+  while (i < pattern.size()) {
+    if (pattern.substr(i) == "\\b") {
+      literal.word_end = true;
+      break;
     }
+    // Anything but a character standing for itself (a class \d, a control
+    // character \n, a \b inside) is no literal.
+    if (!ReadLiteralCharacter(pattern, i, literal.text)) return std::nullopt;
   }
   if (literal.text.empty()) return std::nullopt;
   if (literal.fold) {
