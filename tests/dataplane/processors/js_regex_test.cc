@@ -1,6 +1,11 @@
 // JsRegex: JavaScript pattern, flag and replacement syntax on RE2.
 #include "dataplane/processors/js_regex.h"
 
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+
 #include <gtest/gtest.h>
 
 #include "absl/strings/match.h"
@@ -181,6 +186,26 @@ void ExpectSameReplace(const JsRegex& fast, const JsRegex& plain, const std::str
   const bool plain_changed = plain.Replace(by_plain);
   EXPECT_EQ(by_fast, by_plain) << what << " on \"" << text << '"';
   EXPECT_EQ(fast_changed, plain_changed) << what << " on \"" << text << '"';
+}
+
+// Each pattern under each set of flags, compiled with the shortcuts ("fast")
+// and with RE2 alone, with a replacement that uses the whole match, group 1
+// and both sides: `check(index, flags, fast, plain, what)` sees the two
+// first, then they must replace every text alike.
+template <typename Check>
+void ExpectSameAsRe2Alone(std::span<const char* const> patterns, std::span<const char* const> flag_sets,
+                          std::span<const char* const> texts, Check check) {
+  const std::string replacement = "[$&|$1|$`|$']";
+  for (size_t index = 0; index < patterns.size(); ++index) {
+    for (const char* flags : flag_sets) {
+      std::unique_ptr<const JsRegex> fast = MustCompile(patterns[index], flags, replacement);
+      std::unique_ptr<const JsRegex> plain = MustCompile(patterns[index], flags, replacement, false);
+      ASSERT_TRUE(fast && plain);
+      const std::string what = std::string(patterns[index]) + " /" + flags;
+      check(index, std::string_view(flags), *fast, *plain, what);
+      for (const char* text : texts) ExpectSameReplace(*fast, *plain, what, text);
+    }
+  }
 }
 
 TEST(JsRegexLiteralTest, WhichPatternsAreLiteral) {
@@ -377,20 +402,14 @@ TEST(JsRegexFirstByteTest, SameResultsAsRe2) {
       "abcc abc ab abcabc",
   };
   constexpr size_t kWithTries = 10;  // the patterns before the ones with assertions
-  for (size_t index = 0; index < std::size(patterns); ++index) {
-    const char* pattern = patterns[index];
-    for (const char* flags : flag_sets) {
-      const std::string replacement = "[$&|$1|$`|$']";
-      std::unique_ptr<const JsRegex> tried = MustCompile(pattern, flags, replacement);
-      std::unique_ptr<const JsRegex> plain = MustCompile(pattern, flags, replacement, false);
-      ASSERT_TRUE(tried && plain);
-      // Under i a letter has two first bytes: then RE2 alone, compared all the same.
-      if (std::string(flags).find('i') == std::string::npos) {
-        EXPECT_EQ(tried->first_byte().has_value(), index < kWithTries) << pattern << " /" << flags;
-      }
-      for (const char* text : texts) ExpectSameReplace(*tried, *plain, std::string(pattern) + " /" + flags, text);
-    }
-  }
+  ASSERT_NO_FATAL_FAILURE(ExpectSameAsRe2Alone(
+      patterns, flag_sets, texts,
+      [](size_t index, std::string_view flags, const JsRegex& tried, const JsRegex&, const std::string& what) {
+        // Under i a letter has two first bytes: then RE2 alone, compared all the same.
+        if (flags.find('i') == std::string_view::npos) {
+          EXPECT_EQ(tried.first_byte().has_value(), index < kWithTries) << what;
+        }
+      }));
 }
 
 TEST(JsRegexFirstByteTest, TextFullOfTheByte) {
@@ -503,20 +522,16 @@ TEST(JsRegexEnclosedTest, SameResultsAsRe2) {
       "*bad \xff byte* *fine* <\xc3> {\xc3\xa9\xc3} <ok>",  // not UTF-8: RE2 decides
       "{\xed\xa0\x80\xed\xa0\x80} {\xc0\xaf\xc0\xaf} *\xf4\x90\x80\x80*",
   };
-  for (const char* pattern : patterns) {
-    for (const char* flags : flag_sets) {
-      const std::string replacement = "[$&|$1|$`|$']";
-      std::unique_ptr<const JsRegex> enclosed = MustCompile(pattern, flags, replacement);
-      std::unique_ptr<const JsRegex> plain = MustCompile(pattern, flags, replacement, false);
-      ASSERT_TRUE(enclosed && plain);
-      const bool letters = std::string(pattern).find_first_of("xyz") != std::string::npos;
-      const bool fold = std::string(flags).find('i') != std::string::npos;
-      EXPECT_EQ(enclosed->enclosed(), !(letters && fold) && std::string(pattern).find("[.]") == std::string::npos)
-          << pattern << " /" << flags;
-      EXPECT_FALSE(plain->enclosed());
-      for (const char* text : texts) ExpectSameReplace(*enclosed, *plain, std::string(pattern) + " /" + flags, text);
-    }
-  }
+  ASSERT_NO_FATAL_FAILURE(ExpectSameAsRe2Alone(
+      patterns, flag_sets, texts,
+      [&patterns](size_t index, std::string_view flags, const JsRegex& enclosed, const JsRegex& plain,
+                  const std::string& what) {
+        const std::string_view pattern = patterns[index];
+        const bool letters = pattern.find_first_of("xyz") != std::string_view::npos;
+        const bool fold = flags.find('i') != std::string_view::npos;
+        EXPECT_EQ(enclosed.enclosed(), !(letters && fold) && pattern.find("[.]") == std::string_view::npos) << what;
+        EXPECT_FALSE(plain.enclosed());
+      }));
 }
 
 TEST(JsRegexEnclosedTest, EveryPlaceAndLength) {
