@@ -95,11 +95,13 @@ struct Server {
   void ServeRequests(Stream& stream, tcp::socket& socket, ConnState& state, int id);
 
   // A hang-up during a response; no-op once counted, outside a response, or
-  // when the fake itself is tearing connections down.
-  void MarkGone(ConnState& state) {
+  // when the fake itself is tearing connections down. A failed write of the
+  // response's last bytes counts although the response was already marked
+  // ended: the client left before it had the whole answer.
+  void MarkGone(ConnState& state, bool last_write) {
     {
       std::lock_guard<std::mutex> lock(mu);
-      if (stopping || !state.in_progress || state.gone) return;
+      if (stopping || state.gone || (!state.in_progress && !last_write)) return;
       state.gone = true;
       ++disconnects;
     }
@@ -153,7 +155,7 @@ class Writer : public ResponseWriter {
     if (close_after_) head += "Connection: close\r\n";
     head += "\r\n";
     phase_ = Phase::kDone;
-    return Write(head + std::string(body));
+    return Write(head + std::string(body), /*last=*/true);
   }
 
   bool StartStream(int status, const Headers& headers, Framing framing) override {
@@ -183,7 +185,8 @@ class Writer : public ResponseWriter {
   bool EndStream() override {
     if (phase_ != Phase::kStreaming) return false;
     phase_ = Phase::kDone;
-    if (framing_ == Framing::kChunked) return Write("0\r\n\r\n");
+    if (framing_ == Framing::kChunked) return Write("0\r\n\r\n", /*last=*/true);
+    server_.SetInProgress(state_, false);
     ShutdownSend();
     return true;
   }
@@ -230,13 +233,17 @@ class Writer : public ResponseWriter {
  private:
   bool Interrupted() const { return server_.stopping.load() || server_.IsGone(state_); }
 
-  bool Write(std::string_view bytes) {
+  // `last`: the response ends with these bytes. It is marked ended before
+  // they go out, since a client that has them all may close at once, before
+  // this thread runs again, and the watchdog must not count that close.
+  bool Write(std::string_view bytes, bool last = false) {
     if (phase_ == Phase::kAborted || failed_) return false;
+    if (last) server_.SetInProgress(state_, false);
     boost::system::error_code ec;
     net::write(stream_, net::buffer(bytes.data(), bytes.size()), ec);
     if (ec) {
       failed_ = true;
-      server_.MarkGone(state_);
+      server_.MarkGone(state_, last);
       return false;
     }
     return true;
