@@ -269,6 +269,7 @@ verdict() {
   case $status in 0) echo "met" ;; 1) echo "NOT met" ;; *) echo "n/a" ;; esac
 }
 calc() { awk "BEGIN { printf \"%.3f\", $1 }" 2>/dev/null || echo "?"; }  # calc EXPR
+awk_int() { awk "BEGIN { printf \"%d\", $1 }" 2>/dev/null || echo "?"; }  # awk_int EXPR
 
 # --- wrk ----------------------------------------------------------------------
 
@@ -313,10 +314,11 @@ wrk_measure() {
   parse_wrk "$workdir/wrk-$name"
 }
 
-# median_run: reads parse_wrk lines (one per round) and prints the one with the
-# median req/s, its errors replaced by the sum over all rounds.
+# median_run [COLUMN]: reads parse_wrk lines (one per round) and prints the one
+# with the median req/s (or the median of COLUMN: 4 is p99), its errors replaced
+# by the sum over all rounds.
 median_run() {
-  sort -g -k1,1 | awk '{ line[NR] = $0; errors += $5 }
+  sort -g -k"${1:-1}","${1:-1}" | awk '{ line[NR] = $0; errors += $5 }
     END { if (NR == 0) { print "? ? ? ? ?"; exit }
           split(line[int((NR + 1) / 2)], f, " "); printf "%s %s %s %s %d\n", f[1], f[2], f[3], f[4], errors }'
 }
@@ -703,14 +705,30 @@ until answers "managed data plane" "$managed_api" churn; do
   ((SECONDS < deadline)) || { cat "$workdir/last-check" >&2; tail -n 20 "$workdir/managed.log" >&2; die "the managed data plane got no config"; }
   sleep 0.2
 done
-base7=$(wrk_measure 7-base "$wrk_threads" "$connections" "$duration" "$managed_api" churn false)
-churn_seconds=$(awk -v d="${duration%s}" 'BEGIN { print d + 2 }')
-timeout "$((${churn_seconds%.*} + 30))" "${pin_load[@]}" "$loadgen_bin" churn --control-plane "$cp_grpc" --name churn \
-  --members churn-a,churn-b --interval-ms "$churn_interval_ms" --duration "$churn_seconds" \
-  >"$workdir/churn" 2>"$workdir/churn.err" &
-churn_pid=$!
-with7=$(wrk_measure 7-churn "$wrk_threads" "$connections" "$duration" "$managed_api" churn false)
-wait "$churn_pid" || note "loadgen churn failed: $(tail -n 3 "$workdir/churn.err")"
+# Rounds as in cases 1 and 2: without churn, then with it, in turn, so a slow
+# spell of the machine falls on both columns alike (one run of each, in
+# sequence, put the p99 ratio anywhere from 0.88x to 1.15x with nothing changed).
+round_dur=$duration
+if [[ $duration =~ ^([0-9]+)s?$ ]]; then round_dur=$(( (BASH_REMATCH[1] + wrk_rounds - 1) / wrk_rounds ))s; fi
+churn_seconds=$(awk -v d="${round_dur%s}" -v w="${wrk_warmup%s}" 'BEGIN { print d + w + 1 }')
+base7="" with7="" ratios7="" changes7=0 failed7=0 rpc_p99_7=0
+for ((round = 1; round <= wrk_rounds; ++round)); do
+  rb=$(wrk_measure 7-base "$wrk_threads" "$connections" "$round_dur" "$managed_api" churn false)
+  timeout "$((${churn_seconds%.*} + 30))" "${pin_load[@]}" "$loadgen_bin" churn --control-plane "$cp_grpc" --name churn \
+    --members churn-a,churn-b --interval-ms "$churn_interval_ms" --duration "$churn_seconds" \
+    >"$workdir/churn" 2>"$workdir/churn.err" &
+  churn_pid=$!
+  rc=$(wrk_measure 7-churn "$wrk_threads" "$connections" "$round_dur" "$managed_api" churn false)
+  wait "$churn_pid" || note "loadgen churn failed: $(tail -n 3 "$workdir/churn.err")"
+  base7+="$rb"$'\n' with7+="$rc"$'\n'
+  ratios7+=" $(calc "$(cut -d' ' -f4 <<<"$rc") / $(cut -d' ' -f4 <<<"$rb")")"
+  changes7=$(awk_int "$changes7 + $(kv "$workdir/churn" changes)")
+  failed7=$(awk_int "$failed7 + $(kv "$workdir/churn" errors)")
+  rpc_p99_7=$(calc "($(kv "$workdir/churn" rpc_p99_ms) > $rpc_p99_7 ? $(kv "$workdir/churn" rpc_p99_ms) : $rpc_p99_7)")
+done
+((wrk_rounds > 1)) && round_notes+="case 7 churn: p99 with / without churn by round:$ratios7"$'\n'
+base7=$(printf '%s' "$base7" | median_run 4)
+with7=$(printf '%s' "$with7" | median_run 4)
 sleep 1
 applied=$(get "$managed_admin" /metrics | awk '/^switchboard_config_version/ { print $2 }' | head -n1)
 read -r b_rps b_p50 _ b_p99 b_err <<<"$base7"
@@ -719,7 +737,7 @@ row "7 churn (managed dp, -c$connections)" "req/s" rps "$b_rps" "$c_rps"
 row "  direct = no churn" "p50" ms "$b_p50" "$c_p50"
 row "  via = SetWeights/${churn_interval_ms}ms" "p99" ms "$b_p99" "$c_p99"
 row "" "errors" count "$b_err" "$c_err"
-churn_line="changes $(kv "$workdir/churn" changes), failed $(kv "$workdir/churn" errors), SetWeights p50 $(kv "$workdir/churn" rpc_p50_ms) ms p99 $(kv "$workdir/churn" rpc_p99_ms) ms; data plane serves version ${applied:-?} of $(kv "$workdir/churn" final_version)"
+churn_line="changes $changes7, failed $failed7, SetWeights p99 $rpc_p99_7 ms (worst round); data plane serves version ${applied:-?} of $(kv "$workdir/churn" final_version)"
 fi
 
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -736,7 +754,7 @@ echo "CPU steal during the run: $steal_pct % of all CPU time (above a few %, the
 echo "data plane: $dataplane_threads I/O thread(s); mocks: 1 thread each; streamed answers: $chunks chunks x $chunk_bytes B"
 echo "portkey: $portkey_status"
 echo "hop: $([[ -n "$hop_api_fast" ]] && echo "hop_relay, a bare byte relay (no HTTP) in front of the same mock: one more hop and nothing else" || echo "not run (BENCH_HOP=0)")"
-((wrk_rounds > 1)) && echo "cases 1 and 2: each column's median of $wrk_rounds interleaved rounds (direct, hop, switchboard, Portkey in turn)"
+((wrk_rounds > 1)) && echo "cases 1 and 2: each column's median of $wrk_rounds interleaved rounds (direct, hop, switchboard, Portkey in turn); case 7: the rounds with the median p99, $wrk_rounds without and with churn in turn"
 echo "ratio = switchboard / direct; added = switchboard - direct (latency rows);"
 echo "vs hop = switchboard / hop (req/s rows) or switchboard - hop (latency rows): what the router costs beyond the bare hop"
 echo
