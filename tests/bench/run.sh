@@ -533,13 +533,13 @@ note "portkey: $portkey_status"
 # load (collecting garbage and the like): left running, it took case 3's p99 at
 # 5,000 req/s from about 0.5 ms to 1.3-2.1 ms in every column, direct included.
 with_portkey() {
-  [[ -n "$portkey_pid" ]] && kill -CONT "$portkey_pid" 2>/dev/null
+  [[ -z "$portkey_pid" ]] || kill -CONT "$portkey_pid" 2>/dev/null || true
   local status=0
   "$@" || status=$?
-  [[ -n "$portkey_pid" ]] && kill -STOP "$portkey_pid" 2>/dev/null
+  [[ -z "$portkey_pid" ]] || kill -STOP "$portkey_pid" 2>/dev/null || true
   return "$status"
 }
-[[ -n "$portkey_pid" ]] && kill -STOP "$portkey_pid"
+[[ -z "$portkey_pid" ]] || kill -STOP "$portkey_pid" 2>/dev/null || true
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 # CPU time the hypervisor gave to other guests ("steal"): on a shared VM it
