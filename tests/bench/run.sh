@@ -324,14 +324,19 @@ median_run() {
           split(line[int((NR + 1) / 2)], f, " "); printf "%s %s %s %s %d\n", f[1], f[2], f[3], f[4], errors }'
 }
 
+# round_duration DURATION: one round's share of DURATION ("10s" in 3 rounds:
+# "4s", rounded up); a duration wrk spells otherwise ("1m") is every round's.
+round_duration() {
+  if [[ $1 =~ ^([0-9]+)s?$ ]]; then echo "$(( (BASH_REMATCH[1] + wrk_rounds - 1) / wrk_rounds ))s"; else echo "$1"; fi
+}
+
 # wrk_case KEY LABEL THREADS CONNS DURATION STREAM: direct, hop, via, portkey,
 # in BENCH_ROUNDS interleaved rounds (a slow spell of the machine then falls on
 # every column alike, not on one); adds rows of each column's median round and
 # sets wrk_KEY to "direct|via|portkey|hop", each "rps p50 p99 errors".
 wrk_case() {
   local case=$1 label=$2 threads=$3 conns=$4 dur=$5 stream=$6 d= v= p= h= round round_dur ratios=""
-  round_dur=$dur
-  if [[ $dur =~ ^([0-9]+)s?$ ]]; then round_dur=$(( (BASH_REMATCH[1] + wrk_rounds - 1) / wrk_rounds ))s; fi
+  round_dur=$(round_duration "$dur")
   note "case $label ($wrk_rounds round(s) of ${round_dur} each) ..."
   for ((round = 1; round <= wrk_rounds; ++round)); do
     local rd rv
@@ -723,8 +728,7 @@ done
 # Rounds as in cases 1 and 2: without churn, then with it, in turn, so a slow
 # spell of the machine falls on both columns alike (one run of each, in
 # sequence, put the p99 ratio anywhere from 0.88x to 1.15x with nothing changed).
-round_dur=$duration
-if [[ $duration =~ ^([0-9]+)s?$ ]]; then round_dur=$(( (BASH_REMATCH[1] + wrk_rounds - 1) / wrk_rounds ))s; fi
+round_dur=$(round_duration "$duration")
 churn_seconds=$(awk -v d="${round_dur%s}" -v w="${wrk_warmup%s}" 'BEGIN { print d + w + 1 }')
 base7="" with7="" ratios7="" changes7=0 failed7=0 rpc_p99_7=0
 for ((round = 1; round <= wrk_rounds; ++round)); do
