@@ -1,5 +1,6 @@
 #include "common/log.h"
 
+#include <pthread.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -7,10 +8,12 @@
 #include <charconv>
 #include <chrono>
 #include <cmath>
+#include <condition_variable>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
 #include <mutex>
+#include <thread>
 #include <utility>
 
 #include "common/json_write.h"
@@ -54,11 +57,11 @@ void AppendTimestamp(std::string& out) {
 }
 
 // One writer at a time: a write(2) of more than PIPE_BUF bytes to a pipe
-// (a container's stderr) may otherwise interleave with another thread's.
+// (a container's stderr) may otherwise interleave with another thread's. It
+// also guards g_background.
 std::mutex g_write_mutex;
 
-void WriteOut(std::string_view text) {
-  std::lock_guard<std::mutex> lock(g_write_mutex);
+void WriteAll(std::string_view text) {
   size_t off = 0;
   while (off < text.size()) {
     ssize_t n = ::write(STDERR_FILENO, text.data() + off, text.size() - off);
@@ -66,6 +69,68 @@ void WriteOut(std::string_view text) {
     if (n <= 0) break;
     off += static_cast<size_t>(n);
   }
+}
+
+constexpr size_t kWriterWakeBytes = 64 * 1024;
+constexpr size_t kWriterMaxPending = 8 * 1024 * 1024;
+constexpr auto kWriterMaxDelay = std::chrono::milliseconds(10);
+
+// The BackgroundWriter's state. Never destroyed (a thread that logs may still
+// be waking from `room` when the writer ends), so a static of its own.
+struct Background {
+  bool active = false;   // lines go to `pending`
+  bool stop = false;     // the BackgroundWriter is ending: write what is pending, then end
+  bool prompt = false;   // `pending` holds a line that must not wait for more
+  std::string pending;
+  std::condition_variable wake;  // the writer waits for lines
+  std::condition_variable room;  // threads that log wait while `pending` is full
+  std::thread thread;
+};
+Background& g_background = *new Background;
+
+void WriterLoop() {
+  Background& bg = g_background;
+  std::string out;
+  std::unique_lock<std::mutex> lock(g_write_mutex);
+  for (;;) {
+    bg.wake.wait(lock, [&bg] { return bg.stop || !bg.pending.empty(); });
+    if (!bg.stop && !bg.prompt && bg.pending.size() < kWriterWakeBytes) {
+      // A loop turn's request lines: wait a little for more, one write(2) for many turns.
+      bg.wake.wait_for(lock, kWriterMaxDelay,
+                       [&bg] { return bg.stop || bg.prompt || bg.pending.size() >= kWriterWakeBytes; });
+    }
+    if (bg.pending.empty()) {  // stopping, and all written: lines are written at once again
+      bg.active = false;
+      return;
+    }
+    out.swap(bg.pending);
+    bg.prompt = false;
+    lock.unlock();
+    bg.room.notify_all();
+    WriteAll(out);
+    out.clear();
+    if (out.capacity() > 4 * kWriterWakeBytes) std::string().swap(out);  // after a burst, give the memory back
+    lock.lock();
+  }
+}
+
+// `prompt`: write without waiting for more lines (a background writer's only).
+void WriteOut(std::string_view text, bool prompt) {
+  std::unique_lock<std::mutex> lock(g_write_mutex);
+  Background& bg = g_background;
+  if (bg.active && bg.pending.size() >= kWriterMaxPending) {
+    bg.room.wait(lock, [&bg] { return !bg.active || bg.pending.size() < kWriterMaxPending; });
+  }
+  if (!bg.active) {
+    WriteAll(text);
+    return;
+  }
+  const bool was_empty = bg.pending.empty();
+  bg.pending.append(text.data(), text.size());
+  bg.prompt = bg.prompt || prompt;
+  const bool wake = was_empty || prompt || bg.pending.size() >= kWriterWakeBytes;
+  lock.unlock();
+  if (wake) bg.wake.notify_one();
 }
 
 constexpr size_t kBatchLimit = 64 * 1024;
@@ -76,6 +141,13 @@ struct ThreadLines {
   std::function<void()> schedule_flush;  // empty: no LineBatch
 };
 thread_local ThreadLines t_lines;
+
+void FlushLines(bool prompt) {
+  ThreadLines& lines = t_lines;
+  if (lines.text.empty()) return;
+  WriteOut(lines.text, prompt);
+  lines.text.clear();
+}
 
 }  // namespace
 
@@ -187,33 +259,51 @@ void Line::Write() {
   text_ += "}\n";
   ThreadLines& lines = t_lines;
   if (!lines.schedule_flush) {
-    WriteOut(text_);
+    WriteOut(text_, /*prompt=*/true);
     return;
   }
   bool was_empty = lines.text.empty();
   lines.text += text_;
-  if (urgent_ || lines.text.size() >= kBatchLimit) {
-    FlushThreadLines();
+  if (urgent_) {
+    FlushLines(/*prompt=*/true);
+  } else if (lines.text.size() >= kBatchLimit) {
+    FlushLines(/*prompt=*/false);
   } else if (was_empty) {
     lines.schedule_flush();
   }
 }
 
 LineBatch::LineBatch(std::function<void()> schedule_flush) {
-  FlushThreadLines();
+  FlushLines(/*prompt=*/true);
   t_lines.schedule_flush = std::move(schedule_flush);
 }
 
 LineBatch::~LineBatch() {
-  FlushThreadLines();
+  FlushLines(/*prompt=*/true);
   t_lines.schedule_flush = nullptr;
 }
 
-void FlushThreadLines() {
-  ThreadLines& lines = t_lines;
-  if (lines.text.empty()) return;
-  WriteOut(lines.text);
-  lines.text.clear();
+void FlushThreadLines() { FlushLines(/*prompt=*/false); }
+
+BackgroundWriter::BackgroundWriter() {
+  std::lock_guard<std::mutex> lock(g_write_mutex);
+  Background& bg = g_background;
+  bg.active = true;
+  bg.stop = false;
+  bg.thread = std::thread([] {
+    pthread_setname_np(pthread_self(), "log-writer");
+    WriterLoop();
+  });
+}
+
+BackgroundWriter::~BackgroundWriter() {
+  Background& bg = g_background;
+  {
+    std::lock_guard<std::mutex> lock(g_write_mutex);
+    bg.stop = true;
+  }
+  bg.wake.notify_one();
+  bg.thread.join();
 }
 
 void Write(Level level, std::string_view msg, const nlohmann::json& fields) {

@@ -90,4 +90,22 @@ class LineBatch {
 // Writes what this thread's LineBatch holds (nothing without one).
 void FlushThreadLines();
 
+// While a BackgroundWriter lives, a thread of its own writes every line: a
+// thread that logs copies its line into a buffer and goes on, and never waits
+// for the disk or pipe behind stderr (ext4's journal held an I/O thread's
+// write(2) for up to 2 ms; a container runtime's log pipe can stall longer).
+// Lines keep their order. A LineBatch's lines are written within 10 ms or once
+// 64 KiB are pending; other lines (another thread's, a warning, an error) at
+// once. Nothing is dropped: past 8 MiB pending, a thread that logs waits for
+// the writer. The end writes what is pending; lines are written at once again.
+// One at a time, in main: constructed before the threads that log and
+// destroyed after them.
+class BackgroundWriter {
+ public:
+  BackgroundWriter();
+  ~BackgroundWriter();
+  BackgroundWriter(const BackgroundWriter&) = delete;
+  BackgroundWriter& operator=(const BackgroundWriter&) = delete;
+};
+
 }  // namespace switchboard::log

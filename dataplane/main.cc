@@ -239,6 +239,8 @@ int main(int argc, char** argv) {
   Flags flags;
   if (int code = ParseFlags(argc, argv, flags); code >= 0) return code;
   if (!switchboard::flags::SetLogLevel(flags.log_level)) return UsageError("--log-level must be debug, info, warn or error");
+  // The I/O threads hand their request lines over and never wait for stderr.
+  log::BackgroundWriter log_writer;
   if (!flags.control_plane.empty()) return RunManaged(flags);
 
   source::SourceOptions source_options;

@@ -4,10 +4,13 @@
 
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <future>
 #include <limits>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -277,6 +280,160 @@ TEST(LineBatchTest, OnlyTheBatchingThreadsLinesWait) {
   EXPECT_EQ(lines[0]["msg"], "other thread");
   FlushThreadLines();
   EXPECT_EQ(ParseLines(capture.ReadSoFar()).size(), 2u);
+}
+
+// Polls `ready` every millisecond for up to 10 s.
+template <typename F>
+bool WaitFor(F ready) {
+  auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!ready()) {
+    if (std::chrono::steady_clock::now() > until) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  return true;
+}
+
+// Lines of `threads` threads, half of them batching, each "n" 0..per_thread-1
+// in its thread's order: the lines must all be there, each thread's in order.
+void ExpectAllLinesInOrder(const std::string& text, int threads, int per_thread) {
+  std::vector<json> lines = ParseLines(text);
+  ASSERT_EQ(lines.size(), static_cast<size_t>(threads * per_thread));
+  std::vector<int> next(static_cast<size_t>(threads), 0);
+  for (const json& line : lines) {
+    const int t = line["t"].get<int>();
+    ASSERT_GE(t, 0);
+    ASSERT_LT(t, threads);
+    ASSERT_EQ(line["n"].get<int>(), next[static_cast<size_t>(t)]) << "thread " << t;
+    ++next[static_cast<size_t>(t)];
+  }
+}
+
+void WriteNumberedLines(int thread, int count, bool batched, const std::string& filler = "") {
+  std::optional<LineBatch> batch;
+  if (batched) batch.emplace([] {});
+  for (int n = 0; n < count; ++n) {
+    Line line(n % 500 == 499 ? Level::kWarn : Level::kInfo, "request");
+    line.Add("t", thread).Add("n", n);
+    if (!filler.empty()) line.Add("filler", filler);
+    line.Write();
+    if (batched && n % 7 == 6) FlushThreadLines();  // a loop turn's end
+  }
+}
+
+TEST(BackgroundWriterTest, LinesOfManyThreadsAllArriveEachThreadsInOrder) {
+  StderrCapture capture;
+  constexpr int kThreads = 4;
+  constexpr int kPerThread = 5000;
+  {
+    BackgroundWriter writer;
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+      threads.emplace_back([t] { WriteNumberedLines(t, kPerThread, /*batched=*/t % 2 == 0); });
+    }
+    for (auto& thread : threads) thread.join();
+  }  // the writer's end writes what was pending
+  ExpectAllLinesInOrder(capture.ReadSoFar(), kThreads, kPerThread);
+  // And lines are written at once again.
+  const size_t before = capture.ReadSoFar().size();
+  Line(Level::kInfo, "after").Write();
+  EXPECT_GT(capture.ReadSoFar().size(), before);
+}
+
+// A loop turn's lines are written while the process runs on, with nothing
+// after them to fill a batch.
+TEST(BackgroundWriterTest, ABatchedLineIsWrittenWithoutMoreLinesAfterIt) {
+  StderrCapture capture;
+  BackgroundWriter writer;
+  LineBatch batch([] {});
+  Line(Level::kInfo, "request").Add("n", 1).Write();
+  FlushThreadLines();
+  EXPECT_TRUE(WaitFor([&] { return !capture.ReadSoFar().empty(); }));
+  std::vector<json> lines = ParseLines(capture.ReadSoFar());
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0]["n"], 1);
+}
+
+// stderr as a pipe nobody reads (a stalled log collector): a thread's write(2)
+// would wait once 64 KiB are in the pipe.
+class StalledStderr {
+ public:
+  StalledStderr() : saved_(dup(STDERR_FILENO)) {
+    int fds[2];
+    EXPECT_EQ(pipe(fds), 0);
+    read_end_ = fds[0];
+    dup2(fds[1], STDERR_FILENO);
+    close(fds[1]);
+  }
+  ~StalledStderr() {
+    Restore();
+    if (reader_.joinable()) reader_.join();
+    close(read_end_);
+  }
+  // Starts reading everything written into the pipe.
+  void StartReading() {
+    reader_ = std::thread([this] {
+      char buffer[65536];
+      ssize_t n;
+      while ((n = read(read_end_, buffer, sizeof buffer)) > 0) text_.append(buffer, static_cast<size_t>(n));
+    });
+  }
+  // Closes the pipe's write end; after StartReading, all that was written.
+  std::string Finish() {
+    Restore();
+    if (reader_.joinable()) reader_.join();
+    return text_;
+  }
+
+ private:
+  void Restore() {
+    if (saved_ < 0) return;
+    dup2(saved_, STDERR_FILENO);
+    close(saved_);
+    saved_ = -1;
+  }
+  int saved_;
+  int read_end_ = -1;
+  std::thread reader_;
+  std::string text_;
+};
+
+TEST(BackgroundWriterTest, AThreadThatLogsDoesNotWaitForAStalledStderr) {
+  StalledStderr stderr_pipe;
+  std::string text;
+  {
+    BackgroundWriter writer;
+    // 1 MiB of lines, 16 times what the pipe holds.
+    auto done = std::async(std::launch::async, [] { WriteNumberedLines(0, 1024, true, std::string(1000, 'x')); });
+    EXPECT_EQ(done.wait_for(std::chrono::seconds(10)), std::future_status::ready)
+        << "the thread that logs waited for stderr";
+    stderr_pipe.StartReading();
+    done.wait();
+  }
+  ExpectAllLinesInOrder(stderr_pipe.Finish(), 1, 1024);
+}
+
+TEST(BackgroundWriterTest, PastEightMiBPendingAThreadThatLogsWaitsAndNothingIsLost) {
+  StalledStderr stderr_pipe;
+  constexpr int kLines = 24 * 1024;  // lines of about 1,070 bytes: 25 MiB
+  std::atomic<int> written{0};
+  {
+    BackgroundWriter writer;
+    auto done = std::async(std::launch::async, [&written] {
+      const std::string filler(1000, 'x');
+      for (int n = 0; n < kLines; ++n) {
+        Line(Level::kInfo, "request").Add("t", 0).Add("n", n).Add("filler", filler).Write();
+        written.store(n + 1);
+      }
+    });
+    // 7 MiB go into the buffer without waiting ...
+    EXPECT_TRUE(WaitFor([&] { return written.load() >= 7 * 1024; })) << written.load();
+    // ... but not 24: the buffer, the writer's block in write(2) and the pipe hold at most 16 MiB and 64 KiB.
+    EXPECT_EQ(done.wait_for(std::chrono::seconds(0)), std::future_status::timeout);
+    stderr_pipe.StartReading();
+    EXPECT_EQ(done.wait_for(std::chrono::seconds(30)), std::future_status::ready);
+    done.wait();
+  }
+  ExpectAllLinesInOrder(stderr_pipe.Finish(), 1, kLines);
 }
 
 }  // namespace
