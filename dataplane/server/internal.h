@@ -98,7 +98,11 @@ class Responder {
   // Server-sent events: a 200 with chunked transfer encoding, then raw
   // already-formatted SSE text per SendSse, then the last chunk. EndSse
   // sends its `text` (the last events) and the last chunk in one write.
-  net::awaitable<bool> BeginSse();
+  // BeginSse(hold = true) keeps the head for the next write (the first
+  // events, in one write with it) or FlushHead, whichever comes first.
+  net::awaitable<bool> BeginSse(bool hold = false);
+  net::awaitable<bool> FlushHead();
+  bool head_held() const { return !held_head_.empty(); }
   net::awaitable<bool> SendSse(std::string_view text);
   net::awaitable<bool> EndSse(std::string_view text = {});
 
@@ -112,6 +116,7 @@ class Responder {
   // The status line, the headers every response carries, then `extra_` and
   // `*headers` (a later header replaces an earlier one of the same name).
   void WriteHead(upstream::HeadWriter& head, int status, std::string_view content_type, const Headers* headers);
+  // Writes a held head first, then `buffers`.
   net::awaitable<bool> Write(std::array<net::const_buffer, 3> buffers);
   // One chunk of a chunked body holding `text`, followed by `after` (the
   // chunk's closing "\r\n", or that and the last chunk).
@@ -123,6 +128,7 @@ class Responder {
   std::chrono::milliseconds write_timeout_;
   Headers extra_;
   std::string allow_origin_ = "*";
+  std::string held_head_;  // BeginSse(hold = true)'s head, until the first write
   bool started_ = false;
   bool failed_ = false;
   int status_ = 0;

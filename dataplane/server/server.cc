@@ -52,8 +52,13 @@ void Responder::WriteHead(upstream::HeadWriter& head, int status, std::string_vi
 }
 
 net::awaitable<bool> Responder::Write(std::array<net::const_buffer, 3> buffers) {
+  // The held head is sent from a string of this frame's, not from held_head_
+  // (cleared now: a later write must not send it again).
+  std::string head = std::move(held_head_);
+  held_head_.clear();
+  std::array<net::const_buffer, 4> all = {net::buffer(head), buffers[0], buffers[1], buffers[2]};
   beast::error_code ec;
-  if (upstream::WriteNow(stream_.socket(), buffers, ec)) co_return true;
+  if (upstream::WriteNow(stream_.socket(), all, ec)) co_return true;
   if (ec) {
     failed_ = true;
     co_return false;
@@ -62,7 +67,7 @@ net::awaitable<bool> Responder::Write(std::array<net::const_buffer, 3> buffers) 
   // timeout, on the stream's own timer, stopped again after (the session's
   // reads time themselves with its Deadline).
   stream_.expires_after(write_timeout_);
-  auto [wec, n] = co_await net::async_write(stream_, buffers, kUseTuple);
+  auto [wec, n] = co_await net::async_write(stream_, all, kUseTuple);
   stream_.expires_never();
   if (wec) failed_ = true;
   co_return !failed_;
@@ -94,7 +99,7 @@ net::awaitable<bool> Responder::SendError(providers::ClientError error, Headers 
   co_return sent;
 }
 
-net::awaitable<bool> Responder::BeginSse() {
+net::awaitable<bool> Responder::BeginSse(bool hold) {
   if (failed_ || started_) co_return false;
   upstream::HeadWriter head;
   WriteHead(head, 200, "text/event-stream; charset=utf-8", nullptr);
@@ -106,7 +111,17 @@ net::awaitable<bool> Responder::BeginSse() {
   status_ = 200;
   first_byte_ = std::chrono::steady_clock::now();
   const std::string& text = head.End();
+  if (hold) {
+    held_head_ = text;
+    co_return true;
+  }
   bool sent = co_await Write({net::buffer(text), net::const_buffer(), net::const_buffer()});
+  co_return sent;
+}
+
+net::awaitable<bool> Responder::FlushHead() {
+  if (failed_ || held_head_.empty()) co_return !failed_;
+  bool sent = co_await Write({net::const_buffer(), net::const_buffer(), net::const_buffer()});
   co_return sent;
 }
 

@@ -311,36 +311,58 @@ std::string_view Call::header(std::string_view name) const {
   return it->value();
 }
 
-net::awaitable<absl::StatusOr<std::string_view>> Call::ReadSome() {
-  if (body_done_ || !parser_ || !connection_) co_return std::string_view();
-  if (!decoder_) {
-    // Beast's parser has read the head; the body's framing is undone here.
-    if (parser_->is_done()) {
-      body_done_ = true;
-      co_return std::string_view();
-    }
-    if (parser_->chunked()) {
-      decoder_ = BodyDecoder::Chunked();
-    } else if (auto length = parser_->content_length()) {
-      decoder_ = BodyDecoder::Length(*length);
-    } else {
-      decoder_ = BodyDecoder::UntilClose();
-    }
+bool Call::MakeDecoder() {
+  // Beast's parser has read the head; the body's framing is undone here.
+  if (parser_->is_done()) {
+    body_done_ = true;
+    return false;
   }
+  if (parser_->chunked()) {
+    decoder_ = BodyDecoder::Chunked();
+  } else if (auto length = parser_->content_length()) {
+    decoder_ = BodyDecoder::Length(*length);
+  } else {
+    decoder_ = BodyDecoder::UntilClose();
+  }
+  return true;
+}
+
+bool Call::DecodeBuffered() {
+  Connection& conn = *connection_;
+  if (conn.buffer.size() == 0) return true;
+  auto bytes = conn.buffer.data();
+  conn.buffer.consume(decoder_->Decode(std::string_view(static_cast<const char*>(bytes.data()), bytes.size()), body_));
+  if (decoder_->failed()) return false;
+  if (decoder_->done()) body_done_ = true;
+  return true;
+}
+
+absl::Status Call::MalformedBody() {
+  failure_ = cancelled_ ? Failure::kCancelled : Failure::kProtocol;
+  return absl::UnavailableError("upstream sent a malformed body: " + std::string(decoder_->error()));
+}
+
+bool Call::BodyReady() {
+  if (ready_ || body_done_ || !parser_ || !connection_) return true;
+  if (!decoder_ && !MakeDecoder()) return true;
+  body_.clear();
+  ready_ = !DecodeBuffered() || !body_.empty() || body_done_;
+  return ready_;
+}
+
+net::awaitable<absl::StatusOr<std::string_view>> Call::ReadSome() {
+  if (ready_) {  // decoded by BodyReady
+    ready_ = false;
+    if (decoder_ && decoder_->failed()) co_return MalformedBody();
+    co_return std::string_view(body_);
+  }
+  if (body_done_ || !parser_ || !connection_) co_return std::string_view();
+  if (!decoder_ && !MakeDecoder()) co_return std::string_view();
   Connection& conn = *connection_;
   body_.clear();
   for (;;) {
-    if (conn.buffer.size() > 0) {
-      auto bytes = conn.buffer.data();
-      conn.buffer.consume(
-          decoder_->Decode(std::string_view(static_cast<const char*>(bytes.data()), bytes.size()), body_));
-      if (decoder_->failed()) {
-        failure_ = cancelled_ ? Failure::kCancelled : Failure::kProtocol;
-        co_return absl::UnavailableError("upstream sent a malformed body: " + std::string(decoder_->error()));
-      }
-      if (decoder_->done()) body_done_ = true;
-      if (!body_.empty() || body_done_) co_return std::string_view(body_);
-    }
+    if (!DecodeBuffered()) co_return MalformedBody();
+    if (!body_.empty() || body_done_) co_return std::string_view(body_);
     // Straight from the socket (or the TLS stream): no HTTP parser and no
     // composed operation per read.
     auto space = conn.buffer.prepare(read_size_);

@@ -90,6 +90,10 @@ class Call {
   // The next bytes of the body as they arrive; an empty view once the body is
   // complete. The view is valid until the next call.
   net::awaitable<absl::StatusOr<std::string_view>> ReadSome();
+  // True when ReadSome has its answer without waiting for the network: body
+  // bytes that came with the head or an earlier read (a stream's first
+  // events often do), the body's end, or a malformed body.
+  bool BodyReady();
   // The whole body; ResourceExhausted past `limit` bytes.
   net::awaitable<absl::StatusOr<std::string>> ReadAll(uint64_t limit);
 
@@ -112,6 +116,13 @@ class Call {
   net::awaitable<absl::Status> Connect(const Url& url);
   net::awaitable<absl::Status> SendAndReadHeader(const providers::UpstreamRequest& request, bool& retryable);
   absl::Status Fail(Failure failure, const std::string& what, const beast::error_code& ec);
+  // Sets decoder_ up for the body's framing; false (and body_done_) when the
+  // response has no body.
+  bool MakeDecoder();
+  // Decodes what the connection's buffer holds, appending to body_; false
+  // when the body is malformed.
+  bool DecodeBuffered();
+  absl::Status MalformedBody();
   // `ec` ended an operation because a timeout passed (the connect's, or the
   // connection's Deadline, which closes the socket: operation_aborted).
   bool TimedOut(const beast::error_code& ec) const;
@@ -122,7 +133,8 @@ class Call {
   std::unique_ptr<Connection> connection_;
   std::optional<http::response_parser<http::empty_body>> parser_;  // the head only; the body: decoder_
   std::optional<BodyDecoder> decoder_;
-  std::string body_;  // what the last ReadSome returned
+  std::string body_;  // what the last ReadSome returned (or BodyReady decoded for the next)
+  bool ready_ = false;  // body_ holds BodyReady's answer for the next ReadSome
   size_t read_size_;
   bool cancelled_ = false;
   bool body_done_ = false;

@@ -87,6 +87,34 @@ TEST_F(StreamTest, EventsArriveAsTheUpstreamSendsThem) {
   EXPECT_EQ(sent["model"], "upstream-model") << sent.dump();
 }
 
+// Our head waits for the upstream's first events only while they are already
+// in hand (to go out in one write with them): an upstream that sends its head
+// and then half an event, or nothing, and thinks has the client see our head
+// at once.
+TEST_F(StreamTest, TheHeadIsNotHeldWhileTheUpstreamsFirstEventIsIncomplete) {
+  ASSERT_NO_FATAL_FAILURE(StartStandard());
+  const std::string event = SseEvent(UpstreamChunk("thought"));
+  const size_t half = event.size() / 2;
+  for (bool send_half : {true, false}) {
+    SCOPED_TRACE(send_half ? "head and half an event" : "head alone");
+    Gate rest;
+    upstream_.SetHandler([rest, event, half, send_half](const RecordedRequest&, ResponseWriter& writer) {
+      writer.StartStream(200, kSseHeaders);
+      if (send_half && !writer.WriteChunk(event.substr(0, half))) return;
+      if (!writer.Await(rest, kWait)) return;
+      writer.WriteChunk((send_half ? event.substr(half) : event) + SseEvent("[DONE]"));
+      writer.EndStream();
+    });
+    auto stream = StreamChat(ChatRequest("up", true));
+    // The upstream is still held back here.
+    ASSERT_NO_FATAL_FAILURE(ExpectSseHead(*stream));
+    rest.Open();
+    ExpectDataJson(NextNonComment(*stream), UpstreamChunk("thought"));
+    ExpectData(NextNonComment(*stream), "[DONE]");
+    ExpectEnd(NextNonComment(*stream));
+  }
+}
+
 // More than the sockets between the router and the client hold: the router's
 // writes to the client fill its send buffer and go on as the client reads.
 TEST_F(StreamTest, ALargeStreamArrivesWholeAndInOrderThroughAFullSocket) {
