@@ -17,7 +17,13 @@ namespace switchboard::server {
 // Worker, Responder, DisconnectWatch
 
 Worker::Worker(std::shared_ptr<net::ssl::context> tls)
-    : pool(ioc.get_executor(), std::move(tls)), rng(std::random_device{}()) {}
+    : pool(ioc.get_executor(), std::move(tls)), rng(std::random_device{}()) {
+  // The first socket of an io_context creates its reactor (an epoll
+  // descriptor and an eventfd): do it now. Left to the first connection handed
+  // to this worker, it needed descriptors when the process may have none left,
+  // and the accept threw (EMFILE) and ended the accept loop.
+  tcp::socket first_socket(ioc);
+}
 
 Responder::Responder(beast::tcp_stream& stream, bool keep_alive, std::string request_id,
                      std::chrono::milliseconds write_timeout)
@@ -583,19 +589,62 @@ struct Server::Impl {
     admin_acceptor.emplace(workers[0]->ioc);
   }
 
+  // Accepts in batches: once the listening socket turns readable, every
+  // connection already waiting is taken (non-blocking accepts until none is
+  // left). An awaited accept per connection takes one per pass of the event
+  // loop, and under load a pass runs hundreds of handlers: the new client
+  // waited for all of them before its request was even read.
   net::awaitable<void> AcceptLoop() {
-    size_t next = 0;
+    // A detached coroutine's exception would end it without a word, and the
+    // router would stop taking connections: log it and start over.
     for (;;) {
-      Worker& worker = *workers[next++ % workers.size()];
-      auto [ec, socket] = co_await api_acceptor->async_accept(worker.ioc, kUseTuple);
-      if (ec) {
-        if (ec == net::error::operation_aborted || !api_acceptor->is_open()) co_return;
-        log::Warn("accept failed", {{"error", ec.message()}});
+      std::string error;
+      try {
+        co_await AcceptBatches();
+        co_return;  // the acceptor was closed
+      } catch (const std::exception& e) {
+        error = e.what();
+      }
+      log::Error("accepting connections failed; trying again", {{"error", error}});
+      net::steady_timer pause(workers[0]->ioc);
+      pause.expires_after(std::chrono::milliseconds(50));
+      co_await pause.async_wait(kUseTuple);
+      if (!api_acceptor->is_open()) co_return;
+    }
+  }
+
+  net::awaitable<void> AcceptBatches() {
+    size_t next = 0;
+    beast::error_code nb_ec;
+    api_acceptor->non_blocking(true, nb_ec);
+    net::steady_timer backoff(workers[0]->ioc);
+    for (;;) {
+      auto [wait_ec] = co_await api_acceptor->async_wait(tcp::acceptor::wait_read, kUseTuple);
+      if (wait_ec || !api_acceptor->is_open()) {
+        if (wait_ec == net::error::operation_aborted || !api_acceptor->is_open()) co_return;
         continue;
       }
-      beast::error_code opt_ec;
-      socket.set_option(tcp::no_delay(true), opt_ec);
-      net::co_spawn(worker.ioc, RunSession(std::move(socket), worker, state), net::detached);
+      for (;;) {
+        Worker& worker = *workers[next % workers.size()];
+        beast::error_code ec;
+        tcp::socket socket(worker.ioc);
+        api_acceptor->accept(socket, ec);
+        if (ec == net::error::would_block || ec == net::error::try_again) break;
+        if (ec) {
+          if (!api_acceptor->is_open()) co_return;
+          log::Warn("accept failed", {{"error", ec.message()}});
+          // Out of file descriptors, most likely: the waiting connection stays
+          // queued; try again shortly instead of in a busy loop.
+          backoff.expires_after(std::chrono::milliseconds(50));
+          co_await backoff.async_wait(kUseTuple);
+          if (!api_acceptor->is_open()) co_return;
+          continue;
+        }
+        ++next;
+        beast::error_code opt_ec;
+        socket.set_option(tcp::no_delay(true), opt_ec);
+        net::co_spawn(worker.ioc, RunSession(std::move(socket), worker, state), net::detached);
+      }
     }
   }
 
@@ -650,6 +699,9 @@ struct Server::Impl {
   std::vector<std::unique_ptr<Worker>> workers;
   std::optional<tcp::acceptor> api_acceptor;
   std::optional<tcp::acceptor> admin_acceptor;
+  // Made with the acceptors, before the process says it is ready: it opens a
+  // pipe, and later the process may have no descriptor left for one.
+  std::optional<net::signal_set> signals;
   bool draining_started = false;
 };
 
@@ -660,7 +712,9 @@ Server::~Server() = default;
 
 absl::Status Server::Bind() {
   if (absl::Status s = BindAcceptor(*impl_->api_acceptor, impl_->options.api_listen); !s.ok()) return s;
-  return BindAcceptor(*impl_->admin_acceptor, impl_->options.admin_listen);
+  if (absl::Status s = BindAcceptor(*impl_->admin_acceptor, impl_->options.admin_listen); !s.ok()) return s;
+  impl_->signals.emplace(impl_->workers[0]->ioc, SIGINT, SIGTERM);
+  return absl::OkStatus();
 }
 
 std::string Server::api_address() const { return EndpointString(impl_->api_acceptor->local_endpoint()); }
@@ -669,7 +723,8 @@ std::string Server::admin_address() const { return EndpointString(impl_->admin_a
 void Server::Run() {
   Impl& impl = *impl_;
   net::io_context& main_ioc = impl.workers[0]->ioc;
-  net::signal_set signals(main_ioc, SIGINT, SIGTERM);
+  if (!impl.signals) impl.signals.emplace(main_ioc, SIGINT, SIGTERM);
+  net::signal_set& signals = *impl.signals;
   signals.async_wait([&impl](const beast::error_code& ec, int signo) {
     if (ec) return;
     log::Info("signal received", {{"signal", signo == SIGTERM ? "SIGTERM" : "SIGINT"}});

@@ -2,6 +2,12 @@
 // key get 401 (preflights still answer), a key's per-minute allowance gives 429
 // with Retry-After, and requests over the concurrency limit get 503 at once.
 
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <future>
+#include <set>
 #include <string>
 #include <thread>
 
@@ -107,6 +113,69 @@ TEST_F(LimitsTest, OverTheConcurrencyLimitIs503AtOnce) {
     if (status != 200) std::this_thread::sleep_for(10ms);  // polling interval
   }
   EXPECT_EQ(status, 200);
+}
+
+// The lowest descriptor number process `pid` does not use: a new descriptor
+// takes the lowest free number, and RLIMIT_NOFILE bounds the number.
+rlim_t LowestFreeFd(pid_t pid) {
+  std::set<rlim_t> used;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd")) {
+    used.insert(static_cast<rlim_t>(std::stoull(entry.path().filename().string())));
+  }
+  rlim_t fd = 0;
+  while (used.count(fd) != 0) ++fd;
+  return fd;
+}
+
+// Out of file descriptors (a homelab's low `ulimit -n`): a client that
+// arrives then waits in the listen queue instead of failing, is served once
+// the router has a descriptor again, and the router retries its accept a few
+// times a second, not in a loop that floods the log.
+TEST_F(LimitsTest, AClientArrivingWhileTheRouterIsOutOfFileDescriptorsIsServedOnceOneIsFree) {
+  AlwaysOk(upstream_);
+  ASSERT_NO_FATAL_FAILURE(StartStandard());
+  const pid_t pid = dataplane_->pid();
+  rlimit saved{};
+  ASSERT_EQ(prlimit(pid, RLIMIT_NOFILE, nullptr, &saved), 0);
+  // Not one descriptor to spare.
+  rlimit none{LowestFreeFd(pid), saved.rlim_max};
+  ASSERT_EQ(prlimit(pid, RLIMIT_NOFILE, &none, nullptr), 0);
+  const auto started = std::chrono::steady_clock::now();
+
+  auto waiting = std::async(std::launch::async, [this] { return PostChat(ChatRequest("up")).status; });
+  EXPECT_TRUE(dataplane_->WaitForLog("accept failed", kWait)) << dataplane_->LogText();
+  EXPECT_EQ(waiting.wait_for(0s), std::future_status::timeout) << "answered without a descriptor";
+
+  ASSERT_EQ(prlimit(pid, RLIMIT_NOFILE, &saved, nullptr), 0);
+  ASSERT_EQ(waiting.wait_for(kWait), std::future_status::ready);
+  EXPECT_EQ(waiting.get(), 200);
+  const auto elapsed_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
+  const auto logs = dataplane_->Logs();
+  const auto failures = std::count_if(logs.begin(), logs.end(),
+                                      [](const std::string& line) { return line.find("accept failed") != std::string::npos; });
+  // One try per 50 ms at most (and one at once).
+  EXPECT_LE(failures, elapsed_ms / 50 + 2) << failures << " failed accepts logged in " << elapsed_ms << " ms";
+}
+
+// One descriptor left: the client's connection takes it, and the upstream
+// connection finds none. That request fails with an OpenAI-style error; the
+// router lives on and serves the next one once descriptors are back.
+TEST_F(LimitsTest, AnUpstreamConnectionWithoutAFileDescriptorFailsThatRequestOnly) {
+  AlwaysOk(upstream_);
+  ASSERT_NO_FATAL_FAILURE(StartStandard());
+  const pid_t pid = dataplane_->pid();
+  rlimit saved{};
+  ASSERT_EQ(prlimit(pid, RLIMIT_NOFILE, nullptr, &saved), 0);
+  const rlim_t free_fd = LowestFreeFd(pid);
+  rlimit one{free_fd + 1, saved.rlim_max};
+  ASSERT_EQ(prlimit(pid, RLIMIT_NOFILE, &one, nullptr), 0);
+  ASSERT_EQ(LowestFreeFd(pid), free_fd) << "the router opened a descriptor meanwhile";
+  HttpResponse failed = PostChat(ChatRequest("up"));
+  ASSERT_NO_FATAL_FAILURE(ExpectOpenAiError(failed, 502));
+  ASSERT_EQ(prlimit(pid, RLIMIT_NOFILE, &saved, nullptr), 0);
+  EXPECT_EQ(PostChat(ChatRequest("up")).status, 200);
+  EXPECT_FALSE(dataplane_->WaitExit(0ms).has_value()) << dataplane_->LogText();
 }
 
 }  // namespace
