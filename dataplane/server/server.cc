@@ -360,6 +360,11 @@ net::awaitable<void> RespondNoConfig(beast::tcp_stream& stream, beast::flat_buff
 // Beast's http::async_read reads at most this much at a time.
 constexpr uint64_t kLargestBodyRead = 64 * 1024;
 
+// A failed accept (out of file descriptors, most likely) is tried again after
+// kAcceptRetry; while they fail, a warning says so every kAcceptWarnEvery.
+constexpr std::chrono::milliseconds kAcceptRetry{50};
+constexpr std::chrono::seconds kAcceptWarnEvery{10};
+
 // Feeds what `buffer` holds to `parser` (header, then as much of the body as
 // is there) and consumes what it took. need_more is not an error: the caller
 // reads the rest from the socket with the same parser.
@@ -589,73 +594,92 @@ struct Server::Impl {
     admin_acceptor.emplace(workers[0]->ioc);
   }
 
-  // Accepts in batches: once the listening socket turns readable, every
-  // connection already waiting is taken (non-blocking accepts until none is
-  // left). An awaited accept per connection takes one per pass of the event
-  // loop, and under load a pass runs hundreds of handlers: the new client
-  // waited for all of them before its request was even read.
+  // The API's connections go to the workers in turn.
   net::awaitable<void> AcceptLoop() {
-    // A detached coroutine's exception would end it without a word, and the
-    // router would stop taking connections: log it and start over.
+    co_await AcceptAlways(*api_acceptor, /*all_workers=*/true, [this](Worker& worker, tcp::socket socket) {
+      beast::error_code opt_ec;
+      socket.set_option(tcp::no_delay(true), opt_ec);
+      net::co_spawn(worker.ioc, RunSession(std::move(socket), worker, state), net::detached);
+    });
+  }
+
+  net::awaitable<void> AdminAcceptLoop() {
+    co_await AcceptAlways(*admin_acceptor, /*all_workers=*/false, [this](Worker& worker, tcp::socket socket) {
+      net::co_spawn(worker.ioc, RunAdminSession(std::move(socket), state), net::detached);
+    });
+  }
+
+  // Runs AcceptBatches until `acceptor` is closed. A detached coroutine's
+  // exception would end it without a word, and the router would stop taking
+  // connections: it is logged and the loop starts over.
+  template <typename Serve>
+  net::awaitable<void> AcceptAlways(tcp::acceptor& acceptor, bool all_workers, Serve serve) {
     for (;;) {
       std::string error;
       try {
-        co_await AcceptBatches();
+        co_await AcceptBatches(acceptor, all_workers, serve);
         co_return;  // the acceptor was closed
       } catch (const std::exception& e) {
         error = e.what();
       }
       log::Error("accepting connections failed; trying again", {{"error", error}});
       net::steady_timer pause(workers[0]->ioc);
-      pause.expires_after(std::chrono::milliseconds(50));
+      pause.expires_after(kAcceptRetry);
       co_await pause.async_wait(kUseTuple);
-      if (!api_acceptor->is_open()) co_return;
+      if (!acceptor.is_open()) co_return;
     }
   }
 
-  net::awaitable<void> AcceptBatches() {
+  // Accepts in batches: once the listening socket turns readable, every
+  // connection already waiting is taken (non-blocking accepts until none is
+  // left) and handed to serve(worker, socket), to the workers in turn (or to
+  // the first one only: all_workers false). An awaited accept per connection
+  // takes one per pass of the event loop, and under load a pass runs hundreds
+  // of handlers: the new client waited for all of them before its request
+  // was even read. A failed accept (out of file descriptors, most likely)
+  // leaves the connection queued and is tried again after kAcceptRetry, not
+  // in a busy loop.
+  template <typename Serve>
+  net::awaitable<void> AcceptBatches(tcp::acceptor& acceptor, bool all_workers, Serve& serve) {
     size_t next = 0;
     beast::error_code nb_ec;
-    api_acceptor->non_blocking(true, nb_ec);
+    acceptor.non_blocking(true, nb_ec);
     net::steady_timer backoff(workers[0]->ioc);
+    // While accepts keep failing, a warning every kAcceptWarnEvery with the count.
+    int failures = 0;
+    std::chrono::steady_clock::time_point warned{};
     for (;;) {
-      auto [wait_ec] = co_await api_acceptor->async_wait(tcp::acceptor::wait_read, kUseTuple);
-      if (wait_ec || !api_acceptor->is_open()) {
-        if (wait_ec == net::error::operation_aborted || !api_acceptor->is_open()) co_return;
-        continue;
+      auto [wait_ec] = co_await acceptor.async_wait(tcp::acceptor::wait_read, kUseTuple);
+      if (!acceptor.is_open() || wait_ec == net::error::operation_aborted) co_return;
+      if (wait_ec) {  // then try the accepts anyway, after a pause
+        log::Warn("waiting for connections failed", {{"error", wait_ec.message()}});
+        backoff.expires_after(kAcceptRetry);
+        co_await backoff.async_wait(kUseTuple);
+        if (!acceptor.is_open()) co_return;
       }
       for (;;) {
-        Worker& worker = *workers[next % workers.size()];
+        Worker& worker = *workers[all_workers ? next % workers.size() : 0];
         beast::error_code ec;
         tcp::socket socket(worker.ioc);
-        api_acceptor->accept(socket, ec);
+        acceptor.accept(socket, ec);
         if (ec == net::error::would_block || ec == net::error::try_again) break;
         if (ec) {
-          if (!api_acceptor->is_open()) co_return;
-          log::Warn("accept failed", {{"error", ec.message()}});
-          // Out of file descriptors, most likely: the waiting connection stays
-          // queued; try again shortly instead of in a busy loop.
-          backoff.expires_after(std::chrono::milliseconds(50));
+          if (!acceptor.is_open()) co_return;
+          ++failures;
+          auto now = std::chrono::steady_clock::now();
+          if (failures == 1 || now - warned >= kAcceptWarnEvery) {
+            log::Warn("accept failed", {{"error", ec.message()}, {"failures", failures}});
+            warned = now;
+          }
+          backoff.expires_after(kAcceptRetry);
           co_await backoff.async_wait(kUseTuple);
-          if (!api_acceptor->is_open()) co_return;
+          if (!acceptor.is_open()) co_return;
           continue;
         }
         ++next;
-        beast::error_code opt_ec;
-        socket.set_option(tcp::no_delay(true), opt_ec);
-        net::co_spawn(worker.ioc, RunSession(std::move(socket), worker, state), net::detached);
+        failures = 0;
+        serve(worker, std::move(socket));
       }
-    }
-  }
-
-  net::awaitable<void> AdminAcceptLoop() {
-    for (;;) {
-      auto [ec, socket] = co_await admin_acceptor->async_accept(kUseTuple);
-      if (ec) {
-        if (ec == net::error::operation_aborted || !admin_acceptor->is_open()) co_return;
-        continue;
-      }
-      net::co_spawn(workers[0]->ioc, RunAdminSession(std::move(socket), state), net::detached);
     }
   }
 

@@ -129,8 +129,8 @@ rlim_t LowestFreeFd(pid_t pid) {
 
 // Out of file descriptors (a homelab's low `ulimit -n`): a client that
 // arrives then waits in the listen queue instead of failing, is served once
-// the router has a descriptor again, and the router retries its accept a few
-// times a second, not in a loop that floods the log.
+// the router has a descriptor again, and the router retries its accept every
+// 50 ms, not in a busy loop, with a warning every 10 s, not one per try.
 TEST_F(LimitsTest, AClientArrivingWhileTheRouterIsOutOfFileDescriptorsIsServedOnceOneIsFree) {
   AlwaysOk(upstream_);
   ASSERT_NO_FATAL_FAILURE(StartStandard());
@@ -154,8 +154,8 @@ TEST_F(LimitsTest, AClientArrivingWhileTheRouterIsOutOfFileDescriptorsIsServedOn
   const auto logs = dataplane_->Logs();
   const auto failures = std::count_if(logs.begin(), logs.end(),
                                       [](const std::string& line) { return line.find("accept failed") != std::string::npos; });
-  // One try per 50 ms at most (and one at once).
-  EXPECT_LE(failures, elapsed_ms / 50 + 2) << failures << " failed accepts logged in " << elapsed_ms << " ms";
+  // The first failure, then one warning every 10 s while they go on.
+  EXPECT_LE(failures, elapsed_ms / 10'000 + 1) << failures << " failed accepts logged in " << elapsed_ms << " ms";
 }
 
 // One descriptor left: the client's connection takes it, and the upstream
