@@ -1,10 +1,13 @@
 // Client keys and limits through the real data plane: requests without a valid
 // key get 401 (preflights still answer), a key's per-minute allowance gives 429
-// with Retry-After, and requests over the concurrency limit get 503 at once.
+// with Retry-After, requests over the concurrency limit get 503 at once, and
+// out of file descriptors the router waits and goes on rather than failing.
 
 #include <sys/resource.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <future>
 #include <set>
@@ -127,6 +130,21 @@ rlim_t LowestFreeFd(pid_t pid) {
   return fd;
 }
 
+// Lowers process `pid`'s descriptor limit to leave it `spare` descriptors;
+// `saved` gets the limit to restore. False (and a test failure) if it cannot.
+bool LeaveDescriptors(pid_t pid, rlim_t spare, rlimit& saved) {
+  if (prlimit(pid, RLIMIT_NOFILE, nullptr, &saved) != 0) {
+    ADD_FAILURE() << "prlimit: " << std::strerror(errno);
+    return false;
+  }
+  rlimit lowered{LowestFreeFd(pid) + spare, saved.rlim_max};
+  if (prlimit(pid, RLIMIT_NOFILE, &lowered, nullptr) != 0) {
+    ADD_FAILURE() << "prlimit: " << std::strerror(errno);
+    return false;
+  }
+  return true;
+}
+
 // Out of file descriptors (a homelab's low `ulimit -n`): a client that
 // arrives then waits in the listen queue instead of failing, is served once
 // the router has a descriptor again, and the router retries its accept every
@@ -136,10 +154,7 @@ TEST_F(LimitsTest, AClientArrivingWhileTheRouterIsOutOfFileDescriptorsIsServedOn
   ASSERT_NO_FATAL_FAILURE(StartStandard());
   const pid_t pid = dataplane_->pid();
   rlimit saved{};
-  ASSERT_EQ(prlimit(pid, RLIMIT_NOFILE, nullptr, &saved), 0);
-  // Not one descriptor to spare.
-  rlimit none{LowestFreeFd(pid), saved.rlim_max};
-  ASSERT_EQ(prlimit(pid, RLIMIT_NOFILE, &none, nullptr), 0);
+  ASSERT_TRUE(LeaveDescriptors(pid, 0, saved));
   const auto started = std::chrono::steady_clock::now();
 
   auto waiting = std::async(std::launch::async, [this] { return PostChat(ChatRequest("up")).status; });
@@ -166,11 +181,10 @@ TEST_F(LimitsTest, AnUpstreamConnectionWithoutAFileDescriptorFailsThatRequestOnl
   ASSERT_NO_FATAL_FAILURE(StartStandard());
   const pid_t pid = dataplane_->pid();
   rlimit saved{};
-  ASSERT_EQ(prlimit(pid, RLIMIT_NOFILE, nullptr, &saved), 0);
-  const rlim_t free_fd = LowestFreeFd(pid);
-  rlimit one{free_fd + 1, saved.rlim_max};
-  ASSERT_EQ(prlimit(pid, RLIMIT_NOFILE, &one, nullptr), 0);
-  ASSERT_EQ(LowestFreeFd(pid), free_fd) << "the router opened a descriptor meanwhile";
+  ASSERT_TRUE(LeaveDescriptors(pid, 1, saved));
+  rlimit lowered{};
+  ASSERT_EQ(prlimit(pid, RLIMIT_NOFILE, nullptr, &lowered), 0);
+  ASSERT_EQ(LowestFreeFd(pid) + 1, lowered.rlim_cur) << "the router opened or closed a descriptor meanwhile";
   HttpResponse failed = PostChat(ChatRequest("up"));
   ASSERT_NO_FATAL_FAILURE(ExpectOpenAiError(failed, 502));
   ASSERT_EQ(prlimit(pid, RLIMIT_NOFILE, &saved, nullptr), 0);
