@@ -6,6 +6,7 @@
 #include <string>
 
 #include "common/flags.h"
+#include "common/log.h"
 #include "controlplane/app.h"
 
 namespace {
@@ -105,5 +106,8 @@ int main(int argc, char** argv) {
   if (!switchboard::flags::SetLogLevel(log_level)) {
     return UsageError("--log-level must be debug, info, warn or error");
   }
+  // gRPC's threads hand their log lines over and never wait for stderr (a
+  // stalled log collector would otherwise hold config pushes and SetWeights).
+  switchboard::log::BackgroundWriter log_writer;
   return switchboard::controlplane::Run(options);
 }
