@@ -747,8 +747,7 @@ std::string Server::admin_address() const { return EndpointString(impl_->admin_a
 void Server::Run() {
   Impl& impl = *impl_;
   net::io_context& main_ioc = impl.workers[0]->ioc;
-  if (!impl.signals) impl.signals.emplace(main_ioc, SIGINT, SIGTERM);
-  net::signal_set& signals = *impl.signals;
+  net::signal_set& signals = *impl.signals;  // made by Bind
   signals.async_wait([&impl](const beast::error_code& ec, int signo) {
     if (ec) return;
     log::Info("signal received", {{"signal", signo == SIGTERM ? "SIGTERM" : "SIGINT"}});

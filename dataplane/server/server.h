@@ -27,7 +27,9 @@ class Server {
   Server(ServerOptions options, routing::SnapshotStore& store, metrics::DataPlaneMetrics& metrics);
   ~Server();
 
-  // Binds both listeners; the error names the address that failed.
+  // Binds both listeners and makes the signal set (everything that needs a
+  // file descriptor before requests come); the error names the address that
+  // failed.
   absl::Status Bind();
   // "host:port" actually bound (after Bind).
   std::string api_address() const;
@@ -35,7 +37,8 @@ class Server {
 
   // Serves until SIGTERM/SIGINT or Shutdown(), then drains: stops accepting,
   // closes idle connections, lets in-flight requests finish for up to the
-  // snapshot's shutdown grace period. Returns when done.
+  // snapshot's shutdown grace period. Returns when done. After a successful
+  // Bind only.
   void Run();
   // Starts the drain. Thread-safe.
   void Shutdown();
