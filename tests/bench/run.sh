@@ -743,7 +743,8 @@ for ((round = 1; round <= wrk_rounds; ++round)); do
   ratios7+=" $(calc "$(cut -d' ' -f4 <<<"$rc") / $(cut -d' ' -f4 <<<"$rb")")"
   changes7=$(awk_int "$changes7 + $(kv "$workdir/churn" changes)")
   failed7=$(awk_int "$failed7 + $(kv "$workdir/churn" errors)")
-  rpc_p99_7=$(calc "($(kv "$workdir/churn" rpc_p99_ms) > $rpc_p99_7 ? $(kv "$workdir/churn" rpc_p99_ms) : $rpc_p99_7)")
+  rpc_p99=$(kv "$workdir/churn" rpc_p99_ms)
+  rpc_p99_7=$(calc "($rpc_p99 > $rpc_p99_7 ? $rpc_p99 : $rpc_p99_7)")
 done
 ((wrk_rounds > 1)) && round_notes+="case 7 churn: p99 with / without churn by round:$ratios7"$'\n'
 base7=$(printf '%s' "$base7" | median_run 4)
