@@ -2,6 +2,7 @@
 
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <tuple>
@@ -20,7 +21,14 @@ namespace switchboard::upstream {
 namespace {
 
 constexpr auto kUseTuple = net::as_tuple(net::use_awaitable);
-constexpr size_t kMaxIdlePerOrigin = 64;
+// Idle connections kept per origin and I/O thread. A burst of concurrent
+// requests leaves as many connections idle; the next burst reuses them instead
+// of opening (and for a remote API, TLS-handshaking) new ones. With a cap below
+// the concurrency, every burst closed the excess and opened it again: at 256
+// concurrent streams, a cap of 64 meant about 400 new upstream connections a
+// second. An idle connection costs a descriptor and its buffers, and lives at
+// most kMaxIdleAge.
+constexpr size_t kMaxIdlePerOrigin = 1024;
 // Servers commonly close idle keep-alive connections after 60 s or more; reusing
 // one close to that races the server's close, so give up on them earlier.
 constexpr std::chrono::seconds kMaxIdleAge{45};
@@ -118,8 +126,15 @@ std::unique_ptr<Connection> ConnectionPool::TakeIdle(const std::string& origin) 
 
 void ConnectionPool::PutIdle(const std::string& origin, std::unique_ptr<Connection> connection) {
   auto& list = idle_[origin];
+  const auto now = std::chrono::steady_clock::now();
+  // Oldest first: TakeIdle takes the newest, so after a burst the connections
+  // it left over age at the front; close them instead of holding their
+  // descriptors until the cap pushes them out.
+  list.erase(list.begin(), std::find_if(list.begin(), list.end(), [now](const auto& idle) {
+               return now - idle->idle_since < kMaxIdleAge;
+             }));
   if (list.size() >= kMaxIdlePerOrigin) list.erase(list.begin());  // drop the oldest
-  connection->idle_since = std::chrono::steady_clock::now();
+  connection->idle_since = now;
   connection->lowest().expires_never();
   list.push_back(std::move(connection));
 }

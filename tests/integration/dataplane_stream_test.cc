@@ -1,6 +1,9 @@
 // Streamed chat completions as a client sees them: events relayed as they
 // arrive, keep-alive comments, [DONE], client hang-ups, upstream faults.
 
+#include <array>
+#include <atomic>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -164,6 +167,38 @@ TEST_F(StreamTest, StreamsReuseTheUpstreamConnection) {
   }
   ASSERT_TRUE(upstream_.WaitForRequests(3, kWait));
   EXPECT_EQ(upstream_.connections_accepted(), 1);
+}
+
+// A burst of concurrent streams leaves as many upstream connections idle, and
+// the next burst reuses all of them: none is closed only to be opened again.
+// (100 streams: more than the 64 idle connections an origin used to keep.)
+TEST_F(StreamTest, ABurstOfStreamsLeavesItsUpstreamConnectionsForTheNextBurst) {
+  constexpr int kStreams = 100;
+  ASSERT_NO_FATAL_FAILURE(Start(StandardConfig(upstream_, {}), {}, {"--threads", "1"}));
+  const std::array<Gate, 2> bursts;
+  auto requests = std::make_shared<std::atomic<int>>(0);
+  upstream_.SetHandler([bursts, requests](const RecordedRequest&, ResponseWriter& writer) {
+    const Gate& release = bursts[requests->fetch_add(1) < kStreams ? 0 : 1];
+    writer.StartStream(200, kSseHeaders);
+    if (!writer.Await(release, kWait)) return;
+    writer.WriteChunk(SseEvent(UpstreamChunk("A")) + SseEvent("[DONE]"));
+    writer.EndStream();
+  });
+  for (int burst = 0; burst < 2; ++burst) {
+    std::vector<std::unique_ptr<SseStream>> streams;
+    for (int i = 0; i < kStreams; ++i) {
+      streams.push_back(StreamChat(ChatRequest("up", true)));
+      ASSERT_NO_FATAL_FAILURE(ExpectSseHead(*streams.back()));
+    }
+    ASSERT_TRUE(upstream_.WaitForRequests((burst + 1) * kStreams, kWait));
+    bursts[burst].Open();
+    for (auto& stream : streams) {
+      ExpectDataJson(NextNonComment(*stream), UpstreamChunk("A"));
+      ExpectData(NextNonComment(*stream), "[DONE]");
+      ExpectEnd(NextNonComment(*stream));
+    }
+  }
+  EXPECT_EQ(upstream_.connections_accepted(), kStreams);
 }
 
 // A whole stream in one upstream body (Content-Length): the router has the
