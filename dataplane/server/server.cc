@@ -638,7 +638,8 @@ struct Server::Impl {
   // of handlers: the new client waited for all of them before its request
   // was even read. A failed accept (out of file descriptors, most likely)
   // leaves the connection queued and is tried again after kAcceptRetry, not
-  // in a busy loop.
+  // in a busy loop; out of descriptors, the idle upstream connections are
+  // closed first.
   template <typename Serve>
   net::awaitable<void> AcceptBatches(tcp::acceptor& acceptor, bool all_workers, Serve& serve) {
     size_t next = 0;
@@ -670,6 +671,11 @@ struct Server::Impl {
           if (failures == 1 || now - warned >= kAcceptWarnEvery) {
             log::Warn("accept failed", {{"error", ec.message()}, {"failures", failures}});
             warned = now;
+          }
+          // Idle upstream connections hold descriptors a client needs more:
+          // each worker closes its own (the retry below finds them free).
+          if (upstream::OutOfDescriptors(ec)) {
+            for (auto& other : workers) net::post(other->ioc, [w = other.get()] { w->pool.FreeDescriptors(); });
           }
           backoff.expires_after(kAcceptRetry);
           co_await backoff.async_wait(kUseTuple);

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
 #include <charconv>
 #include <tuple>
 
@@ -12,6 +13,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
+#include "common/log.h"
 #include "dataplane/upstream/body_decoder.h"
 #include "dataplane/upstream/deadline.h"
 #include "dataplane/upstream/http_head.h"
@@ -93,6 +95,10 @@ std::string_view FailureName(Failure failure) {
   return "unknown";
 }
 
+bool OutOfDescriptors(const beast::error_code& ec) {
+  return ec.category() == boost::system::system_category() && (ec.value() == EMFILE || ec.value() == ENFILE);
+}
+
 std::shared_ptr<net::ssl::context> MakeClientTlsContext() {
   auto ctx = std::make_shared<net::ssl::context>(net::ssl::context::tls_client);
   ctx->set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 |
@@ -137,6 +143,13 @@ void ConnectionPool::PutIdle(const std::string& origin, std::unique_ptr<Connecti
   connection->idle_since = now;
   connection->lowest().expires_never();
   list.push_back(std::move(connection));
+}
+
+size_t ConnectionPool::FreeDescriptors() {
+  const size_t closed = idle_count();
+  idle_.clear();  // each Connection closes its socket
+  if (closed > 0) log::Warn("out of file descriptors: closed idle upstream connections", {{"closed", closed}});
+  return closed;
 }
 
 size_t ConnectionPool::idle_count() const {
@@ -205,6 +218,23 @@ net::awaitable<absl::Status> Call::Connect(const Url& url) {
   }
   connection_ = std::move(conn);
   auto& lowest = connection_->lowest();
+  // Asio's connect to a list of endpoints reports a socket it could not open
+  // as "operation aborted": open one first (the connect closes it and opens
+  // its own in its place), so that a lack of descriptors is seen as such and
+  // the idle connections can give theirs.
+  if (endpoints.empty()) {
+    absl::Status failed = Fail(Failure::kResolve, "could not resolve upstream host " + url.host,
+                               net::error::host_not_found);
+    co_return failed;
+  }
+  beast::error_code oec;
+  const auto protocol = endpoints.begin()->endpoint().protocol();
+  lowest.socket().open(protocol, oec);
+  if (OutOfDescriptors(oec) && pool_.FreeDescriptors() > 0) lowest.socket().open(protocol, oec);
+  if (oec) {
+    absl::Status failed = Fail(Failure::kConnect, "could not connect to upstream " + url.host_header, oec);
+    co_return failed;
+  }
   lowest.expires_after(timeouts_.connect);
   auto [cec, ep] = co_await lowest.async_connect(endpoints, kUseTuple);
   if (cec) {

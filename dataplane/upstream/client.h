@@ -46,6 +46,9 @@ struct Timeouts {
 enum class Failure { kNone, kResolve, kConnect, kTls, kTimeout, kReset, kProtocol, kTooLarge, kCancelled };
 std::string_view FailureName(Failure failure);
 
+// The process (EMFILE) or the system (ENFILE) is out of file descriptors.
+bool OutOfDescriptors(const beast::error_code& ec);
+
 // A client TLS context for upstreams: verify_peer against the default store.
 std::shared_ptr<net::ssl::context> MakeClientTlsContext();
 
@@ -63,6 +66,10 @@ class ConnectionPool {
   std::unique_ptr<Connection> TakeIdle(const std::string& origin);
   void PutIdle(const std::string& origin, std::unique_ptr<Connection> connection);
   size_t idle_count() const;
+  // Closes every idle connection, to any origin, so that the process has
+  // descriptors again: for when it has run out of them. A warning says how
+  // many; returns that number.
+  size_t FreeDescriptors();
 
  private:
   net::any_io_executor executor_;

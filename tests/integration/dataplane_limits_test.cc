@@ -10,9 +10,12 @@
 #include <cstring>
 #include <filesystem>
 #include <future>
+#include <iterator>
+#include <memory>
 #include <set>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "tests/integration/dataplane_fixture.h"
 
@@ -142,6 +145,21 @@ constexpr bool kSanitizerBuild = false;
 constexpr const char* kSanitizerNeedsDescriptors =
     "the sanitizer runtime itself needs file descriptors; this runs in the plain build";
 
+size_t OpenDescriptors(pid_t pid) {
+  auto entries = std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd");
+  return static_cast<size_t>(std::distance(begin(entries), end(entries)));
+}
+
+// True once process `pid` has `count` descriptors open, false on timeout.
+bool WaitForDescriptors(pid_t pid, size_t count, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (OpenDescriptors(pid) != count) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(1ms);  // polling interval
+  }
+  return true;
+}
+
 // Lowers process `pid`'s descriptor limit to leave it `spare` descriptors;
 // `saved` gets the limit to restore. False (and a test failure) if it cannot.
 bool LeaveDescriptors(pid_t pid, rlim_t spare, rlimit& saved) {
@@ -204,6 +222,70 @@ TEST_F(LimitsTest, AnUpstreamConnectionWithoutAFileDescriptorFailsThatRequestOnl
   ASSERT_EQ(prlimit(pid, RLIMIT_NOFILE, &saved, nullptr), 0);
   EXPECT_EQ(PostChat(ChatRequest("up")).status, 200);
   EXPECT_FALSE(dataplane_->WaitExit(0ms).has_value()) << dataplane_->LogText();
+}
+
+// Starts the router (one I/O thread: one connection pool) with a second
+// upstream behind the model "up-other", and leaves an idle connection to each
+// upstream in `models`. The client's connection stays open: a descriptor
+// limit is a bound on descriptor numbers, and the idle connections' numbers
+// must be below it, not above a gap where the client's was.
+class IdleConnectionsTest : public LimitsTest {
+ protected:
+  void StartWithIdleConnections(const std::vector<std::string>& models) {
+    AlwaysOk(upstream_);
+    AlwaysOk(other_);
+    ConfigOptions options;
+    options.extra_providers = "  up-other: {type: genericoai, url: \"http://" + other_.host_port() +
+                              "/v1\", modelName: other-model}\n";
+    ASSERT_NO_FATAL_FAILURE(Start(StandardConfig(upstream_, options), {}, {"--threads", "1"}));
+    const size_t before = OpenDescriptors(dataplane_->pid());
+    client_connection_ = client_.Connect(api());
+    ASSERT_TRUE(client_connection_->error().empty()) << client_connection_->error();
+    for (const std::string& model : models) {
+      ASSERT_EQ(client_connection_->Request("POST", "/v1/chat/completions", ChatRequest(model).dump()).status, 200);
+    }
+    const size_t open = before + 1 + models.size();
+    ASSERT_TRUE(WaitForDescriptors(dataplane_->pid(), open, kWait))
+        << OpenDescriptors(dataplane_->pid()) << " descriptors open, not " << open;
+  }
+
+  FakeUpstream other_;
+  std::unique_ptr<HttpConnection> client_connection_;
+};
+
+// Out of descriptors with upstream connections idle: they are closed to make
+// room, and a client arriving then is served at once instead of waiting for
+// a descriptor to come free some other way.
+TEST_F(IdleConnectionsTest, OutOfDescriptorsTheIdleUpstreamConnectionsMakeRoomForAClient) {
+  if (kSanitizerBuild) GTEST_SKIP() << kSanitizerNeedsDescriptors;
+  ASSERT_NO_FATAL_FAILURE(StartWithIdleConnections({"up", "up-other"}));
+  const pid_t pid = dataplane_->pid();
+  rlimit saved{};
+  ASSERT_TRUE(LeaveDescriptors(pid, 0, saved));
+
+  // The client's connection takes one of the two descriptors, the new
+  // connection to "up" the other.
+  auto waiting = std::async(std::launch::async, [this] { return PostChat(ChatRequest("up")).status; });
+  const bool answered = waiting.wait_for(kWait) == std::future_status::ready;
+  ASSERT_EQ(prlimit(pid, RLIMIT_NOFILE, &saved, nullptr), 0);
+  ASSERT_TRUE(answered) << "the client waited for a descriptor";
+  EXPECT_EQ(waiting.get(), 200);
+  EXPECT_TRUE(dataplane_->WaitForLog("closed idle upstream connections", kWait)) << dataplane_->LogText();
+}
+
+// One descriptor left, taken by the client: the new upstream connection the
+// request needs gets the descriptor of an idle one to another upstream.
+TEST_F(IdleConnectionsTest, OutOfDescriptorsAnIdleConnectionToAnotherUpstreamMakesRoomForANewOne) {
+  if (kSanitizerBuild) GTEST_SKIP() << kSanitizerNeedsDescriptors;
+  ASSERT_NO_FATAL_FAILURE(StartWithIdleConnections({"up-other"}));
+  const pid_t pid = dataplane_->pid();
+  rlimit saved{};
+  ASSERT_TRUE(LeaveDescriptors(pid, 1, saved));
+  HttpResponse response = PostChat(ChatRequest("up"));
+  ASSERT_EQ(prlimit(pid, RLIMIT_NOFILE, &saved, nullptr), 0);
+  EXPECT_EQ(response.status, 200) << response.body;
+  EXPECT_TRUE(dataplane_->WaitForLog("closed idle upstream connections", kWait)) << dataplane_->LogText();
+  EXPECT_EQ(upstream_.connections_accepted(), 1);
 }
 
 }  // namespace
