@@ -95,7 +95,7 @@ void WriterLoop() {
   for (;;) {
     bg.wake.wait(lock, [&bg] { return bg.stop || !bg.pending.empty(); });
     if (!bg.stop && !bg.prompt && bg.pending.size() < kWriterWakeBytes) {
-      // A loop turn's request lines: wait a little for more, one write(2) for many turns.
+      // Request lines: wait a little for more, one write(2) for many.
       bg.wake.wait_for(lock, kWriterMaxDelay,
                        [&bg] { return bg.stop || bg.prompt || bg.pending.size() >= kWriterWakeBytes; });
     }
@@ -131,22 +131,6 @@ void WriteOut(std::string_view text, bool prompt) {
   const bool wake = was_empty || prompt || bg.pending.size() >= kWriterWakeBytes;
   lock.unlock();
   if (wake) bg.wake.notify_one();
-}
-
-constexpr size_t kBatchLimit = 64 * 1024;
-
-// This thread's LineBatch: its lines, and how to get them flushed.
-struct ThreadLines {
-  std::string text;
-  std::function<void()> schedule_flush;  // empty: no LineBatch
-};
-thread_local ThreadLines t_lines;
-
-void FlushLines(bool prompt) {
-  ThreadLines& lines = t_lines;
-  if (lines.text.empty()) return;
-  WriteOut(lines.text, prompt);
-  lines.text.clear();
 }
 
 }  // namespace
@@ -257,33 +241,8 @@ void Line::Write() {
   if (!enabled_) return;
   enabled_ = false;
   text_ += "}\n";
-  ThreadLines& lines = t_lines;
-  if (!lines.schedule_flush) {
-    WriteOut(text_, /*prompt=*/true);
-    return;
-  }
-  bool was_empty = lines.text.empty();
-  lines.text += text_;
-  if (urgent_) {
-    FlushLines(/*prompt=*/true);
-  } else if (lines.text.size() >= kBatchLimit) {
-    FlushLines(/*prompt=*/false);
-  } else if (was_empty) {
-    lines.schedule_flush();
-  }
+  WriteOut(text_, /*prompt=*/urgent_);
 }
-
-LineBatch::LineBatch(std::function<void()> schedule_flush) {
-  FlushLines(/*prompt=*/true);
-  t_lines.schedule_flush = std::move(schedule_flush);
-}
-
-LineBatch::~LineBatch() {
-  FlushLines(/*prompt=*/true);
-  t_lines.schedule_flush = nullptr;
-}
-
-void FlushThreadLines() { FlushLines(/*prompt=*/false); }
 
 BackgroundWriter::BackgroundWriter() {
   std::lock_guard<std::mutex> lock(g_write_mutex);

@@ -5,7 +5,6 @@
 
 #include <chrono>
 #include <cstdint>
-#include <functional>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -67,37 +66,19 @@ class Line {
   void Key(std::string_view key);
 
   bool enabled_;
-  bool urgent_;  // warn and error: written at once, with what a batch holds
+  bool urgent_;  // warn and error: written at once, with the lines before it
   std::string text_;
 };
-
-// Batched lines for an event-loop thread that writes many (a line per
-// request): while a LineBatch lives, the thread's info and debug lines wait
-// in a buffer and go out together, one write(2) instead of one per line.
-// `schedule_flush` is called when a line goes into the empty buffer and must
-// see to it that FlushThreadLines() runs soon on this thread (an event loop
-// posts it behind the work it has queued, so a loop turn's lines go out at
-// its end). A warn or error line, 64 KiB of lines and the LineBatch's end
-// flush at once. Lines of other threads are written as before.
-class LineBatch {
- public:
-  explicit LineBatch(std::function<void()> schedule_flush);
-  ~LineBatch();  // flushes; the thread's lines are written at once again
-  LineBatch(const LineBatch&) = delete;
-  LineBatch& operator=(const LineBatch&) = delete;
-};
-
-// Writes what this thread's LineBatch holds (nothing without one).
-void FlushThreadLines();
 
 // While a BackgroundWriter lives, a thread of its own writes every line: a
 // thread that logs copies its line into a buffer and goes on, and never waits
 // for the disk or pipe behind stderr (ext4's journal held an I/O thread's
 // write(2) for up to 2 ms; a container runtime's log pipe can stall longer).
-// Lines keep their order. A LineBatch's lines are written within 10 ms or once
-// 64 KiB are pending; other lines (another thread's, a warning, an error) at
-// once. Nothing is dropped: past 8 MiB pending, a thread that logs waits for
-// the writer. The end writes what is pending; lines are written at once again.
+// Lines keep their order. Info and debug lines (a line per request) are
+// written within 10 ms or once 64 KiB are pending, many in one write(2); a
+// warning or an error at once, with the lines before it. Nothing is dropped:
+// past 8 MiB pending, a thread that logs waits for the writer. The end writes
+// what is pending; lines are written at once again.
 // One at a time, in main: constructed before the threads that log and
 // destroyed after them.
 class BackgroundWriter {

@@ -762,11 +762,8 @@ void Server::Run() {
   net::co_spawn(main_ioc, impl.AcceptLoop(), net::detached);
   net::co_spawn(main_ioc, impl.AdminAcceptLoop(), net::detached);
 
-  // Each worker's request lines of one loop turn go out in one write: the
-  // flush is posted behind the work the turn has queued.
   auto run_worker = [](net::io_context& ioc) {
     auto guard = net::make_work_guard(ioc);
-    log::LineBatch lines([&ioc] { net::post(ioc, [] { log::FlushThreadLines(); }); });
     ioc.run();
   };
   std::vector<std::thread> threads;

@@ -10,7 +10,6 @@
 #include <cstdio>
 #include <future>
 #include <limits>
-#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -212,76 +211,6 @@ TEST(LogWriteTest, JsonFieldsKeepTheirTypesAndCannotReplaceTheLinesOwnKeys) {
   EXPECT_EQ(parsed["list"], json({1, "two"}));
 }
 
-TEST(LineBatchTest, LinesWaitForTheFlushTheFirstOneScheduled) {
-  StderrCapture capture;
-  int scheduled = 0;
-  {
-    LineBatch batch([&scheduled] { ++scheduled; });
-    Line(Level::kInfo, "request").Add("n", 1).Write();
-    Line(Level::kInfo, "request").Add("n", 2).Write();
-    Info("request", {{"n", 3}});
-    EXPECT_EQ(scheduled, 1);  // for the first line into the empty buffer only
-    EXPECT_EQ(capture.ReadSoFar(), "");
-    FlushThreadLines();
-    std::vector<json> lines = ParseLines(capture.ReadSoFar());
-    ASSERT_EQ(lines.size(), 3u);
-    for (int i = 0; i < 3; ++i) EXPECT_EQ(lines[static_cast<size_t>(i)]["n"], i + 1);
-    // The next line into the now empty buffer schedules the next flush.
-    Line(Level::kInfo, "request").Add("n", 4).Write();
-    EXPECT_EQ(scheduled, 2);
-  }
-  // The batch's end wrote what it held; lines are written at once again.
-  EXPECT_EQ(ParseLines(capture.ReadSoFar()).size(), 4u);
-  Line(Level::kInfo, "request").Add("n", 5).Write();
-  EXPECT_EQ(ParseLines(capture.ReadSoFar()).size(), 5u);
-  EXPECT_EQ(scheduled, 2);
-}
-
-TEST(LineBatchTest, AWarningGoesOutAtOnceAfterTheLinesBeforeIt) {
-  StderrCapture capture;
-  LineBatch batch([] {});
-  Line(Level::kInfo, "request").Add("n", 1).Write();
-  Warn("upstream answer adapted", {{"n", 2}});
-  std::vector<json> lines = ParseLines(capture.ReadSoFar());
-  ASSERT_EQ(lines.size(), 2u);
-  EXPECT_EQ(lines[0]["n"], 1);
-  EXPECT_EQ(lines[1]["level"], "warn");
-  Line(Level::kError, "failed").Write();
-  EXPECT_EQ(ParseLines(capture.ReadSoFar()).size(), 3u);
-}
-
-TEST(LineBatchTest, A64KiBBatchIsWrittenWithoutWaitingForTheFlush) {
-  StderrCapture capture;
-  LineBatch batch([] {});
-  const std::string filler(1000, 'x');
-  size_t written = 0;
-  int count = 0;
-  while (capture.ReadSoFar().empty()) {
-    ASSERT_LT(written, size_t{70 * 1024}) << "nothing written after " << count << " lines";
-    Line(Level::kInfo, "request").Add("n", count).Add("filler", filler).Write();
-    written += 1050;
-    ++count;
-  }
-  std::vector<json> lines = ParseLines(capture.ReadSoFar());
-  ASSERT_EQ(lines.size(), static_cast<size_t>(count));
-  EXPECT_GE(capture.ReadSoFar().size(), size_t{64 * 1024});
-  for (int i = 0; i < count; ++i) EXPECT_EQ(lines[static_cast<size_t>(i)]["n"], i);
-}
-
-// Other threads are not batched: their lines go out at once.
-TEST(LineBatchTest, OnlyTheBatchingThreadsLinesWait) {
-  StderrCapture capture;
-  LineBatch batch([] {});
-  Line(Level::kInfo, "batched").Write();
-  std::thread other([] { Line(Level::kInfo, "other thread").Write(); });
-  other.join();
-  std::vector<json> lines = ParseLines(capture.ReadSoFar());
-  ASSERT_EQ(lines.size(), 1u);
-  EXPECT_EQ(lines[0]["msg"], "other thread");
-  FlushThreadLines();
-  EXPECT_EQ(ParseLines(capture.ReadSoFar()).size(), 2u);
-}
-
 // Polls `ready` every millisecond for up to 10 s.
 template <typename F>
 bool WaitFor(F ready) {
@@ -293,8 +222,8 @@ bool WaitFor(F ready) {
   return true;
 }
 
-// Lines of `threads` threads, half of them batching, each "n" 0..per_thread-1
-// in its thread's order: the lines must all be there, each thread's in order.
+// Lines of `threads` threads, each "n" 0..per_thread-1 in its thread's order:
+// the lines must all be there, each thread's in order.
 void ExpectAllLinesInOrder(const std::string& text, int threads, int per_thread) {
   std::vector<json> lines = ParseLines(text);
   ASSERT_EQ(lines.size(), static_cast<size_t>(threads * per_thread));
@@ -308,15 +237,13 @@ void ExpectAllLinesInOrder(const std::string& text, int threads, int per_thread)
   }
 }
 
-void WriteNumberedLines(int thread, int count, bool batched, const std::string& filler = "") {
-  std::optional<LineBatch> batch;
-  if (batched) batch.emplace([] {});
+// Info lines with a warning now and then (written at once, with those before it).
+void WriteNumberedLines(int thread, int count, const std::string& filler = "") {
   for (int n = 0; n < count; ++n) {
     Line line(n % 500 == 499 ? Level::kWarn : Level::kInfo, "request");
     line.Add("t", thread).Add("n", n);
     if (!filler.empty()) line.Add("filler", filler);
     line.Write();
-    if (batched && n % 7 == 6) FlushThreadLines();  // a loop turn's end
   }
 }
 
@@ -328,7 +255,7 @@ TEST(BackgroundWriterTest, LinesOfManyThreadsAllArriveEachThreadsInOrder) {
     BackgroundWriter writer;
     std::vector<std::thread> threads;
     for (int t = 0; t < kThreads; ++t) {
-      threads.emplace_back([t] { WriteNumberedLines(t, kPerThread, /*batched=*/t % 2 == 0); });
+      threads.emplace_back([t] { WriteNumberedLines(t, kPerThread); });
     }
     for (auto& thread : threads) thread.join();
   }  // the writer's end writes what was pending
@@ -339,14 +266,12 @@ TEST(BackgroundWriterTest, LinesOfManyThreadsAllArriveEachThreadsInOrder) {
   EXPECT_GT(capture.ReadSoFar().size(), before);
 }
 
-// A loop turn's lines are written while the process runs on, with nothing
-// after them to fill a batch.
-TEST(BackgroundWriterTest, ABatchedLineIsWrittenWithoutMoreLinesAfterIt) {
+// An info line is written while the process runs on, with nothing after it
+// to fill a batch.
+TEST(BackgroundWriterTest, AnInfoLineIsWrittenWithoutMoreLinesAfterIt) {
   StderrCapture capture;
   BackgroundWriter writer;
-  LineBatch batch([] {});
   Line(Level::kInfo, "request").Add("n", 1).Write();
-  FlushThreadLines();
   EXPECT_TRUE(WaitFor([&] { return !capture.ReadSoFar().empty(); }));
   std::vector<json> lines = ParseLines(capture.ReadSoFar());
   ASSERT_EQ(lines.size(), 1u);
@@ -403,7 +328,7 @@ TEST(BackgroundWriterTest, AThreadThatLogsDoesNotWaitForAStalledStderr) {
   {
     BackgroundWriter writer;
     // 1 MiB of lines, 16 times what the pipe holds.
-    auto done = std::async(std::launch::async, [] { WriteNumberedLines(0, 1024, true, std::string(1000, 'x')); });
+    auto done = std::async(std::launch::async, [] { WriteNumberedLines(0, 1024, std::string(1000, 'x')); });
     EXPECT_EQ(done.wait_for(std::chrono::seconds(10)), std::future_status::ready)
         << "the thread that logs waited for stderr";
     stderr_pipe.StartReading();

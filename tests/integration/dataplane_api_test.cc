@@ -99,8 +99,9 @@ TEST_F(ApiTest, EveryAnswerHasItsOwnRequestId) {
   EXPECT_EQ(ids.size(), 3u);
 }
 
-// Request lines are batched per loop turn (log::LineBatch), not held until
-// the process ends: each request's line is there while the router runs idle.
+// Request lines wait at most 10 ms for more in the log writer's buffer
+// (log::BackgroundWriter), not until the process ends: each request's line is
+// there while the router runs idle.
 TEST_F(ApiTest, EachRequestsLogLineIsWrittenWhileTheRouterRuns) {
   ASSERT_NO_FATAL_FAILURE(StartStandard());
   nlohmann::json answer = UpstreamCompletion("logged");
