@@ -553,13 +553,22 @@ load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 cpu_ticks() { awk '/^cpu /{ t = 0; for (i = 2; i <= NF; i++) t += $i; print t, $9 }' /proc/stat; }
 read -r ticks_before steal_before < <(cpu_ticks)
 
+# settle: writes the page cache's dirty pages to disk before a case starts. The
+# data plane's request log of a fast case (case 1: about 200 MB on its own) is
+# otherwise written back by the kernel 30 s later (vm.dirty_expire_centisecs),
+# in the middle of whichever case runs then, and charged to that case. A case's
+# own log is still written, and written back whenever the kernel does it.
+settle() { sync; }
+
 # --- case 1 and 2: wrk ------------------------------------------------------------
 
 if want 1; then
+  settle
   wrk_case 1 "1 closed loop, -c$connections" "$wrk_threads" "$connections" "$duration" false
   wrk_case 1s "1 same, streamed" "$wrk_threads" "$connections" "$duration" true
 fi
 if want 2; then
+  settle
   wrk_case 2 "2 one connection, sequential" 1 1 "$seq_duration" false
   wrk_case 2s "2 same, streamed (whole stream)" 1 1 "$seq_duration" true
 fi
@@ -571,6 +580,7 @@ hk() { if [[ -n "$hop_api_fast" ]]; then kv "$@"; else echo -; fi; }  # kv, or "
 want 3 || rates=""
 for rate in $rates; do
   note "case 3: $rate req/s for ${rate_duration} s each ..."
+  settle
   limit=$(awk -v d="$rate_duration" 'BEGIN { print int(d + 40) }')
   loadgen "$workdir/rate-$rate-direct" "$limit" rate --target "$mock_api_fast" --rate "$rate" \
     --connections "$rate_connections" --duration "$rate_duration" --warmup "$loadgen_warmup"
@@ -604,6 +614,7 @@ for delay in 0 "$stream_delay_ms"; do
     fi
     label="4 streams c=$c, ${delay} ms apart"
     note "case 4: $c concurrent streams, chunks ${delay} ms apart, ${stream_duration} s each ..."
+    settle
     limit=$(awk -v d="$stream_duration" 'BEGIN { print int(d + 45) }')
     base=$workdir/stream-$c-$delay
     loadgen "$base-direct" "$limit" stream --target "$mock" --concurrency "$c" --duration "$stream_duration" --warmup "$loadgen_warmup"
@@ -638,6 +649,7 @@ hold_limit=$((hold_seconds + hold_streams / connect_rate + 40))
 hold_run() {
   local name=$1 api=$2 model=$3 watched=$4
   note "case 5: $hold_streams streams held ${hold_seconds} s ($name) ..."
+  settle
   timeout "$hold_limit" "${pin_load[@]}" "$loadgen_bin" hold --target "$api" --model "$model" \
     --streams "$hold_streams" --connect-rate "$connect_rate" --max-seconds "$((hold_limit - 5))" \
     >"$workdir/hold-$name" 2>"$workdir/hold-$name.err" &
@@ -668,6 +680,7 @@ fi
 want 6 || sizes=""
 for size in $sizes; do
   note "case 6: ${size}-byte conversations, ${size_duration} s each ..."
+  settle
   limit=$(awk -v d="$size_duration" 'BEGIN { print int(3 * d + 60) }')
   base=$workdir/size-$size
   loadgen "$base-direct" "$limit" size --target "$mock_api_fast" --bytes "$size" --duration "$size_duration"
@@ -688,6 +701,7 @@ done
 churn_line="not run"
 if want 7; then
 note "case 7: control plane + managed data plane; wrk without and with SetWeights every ${churn_interval_ms} ms ..."
+settle
 cat >"$workdir/cluster.yaml" <<YAML
 keyProviders:
   bench-key:
@@ -774,6 +788,7 @@ echo "CPU steal during the run: $steal_pct % of all CPU time (above a few %, the
 echo "data plane: $dataplane_threads I/O thread(s); mocks: 1 thread each; streamed answers: $chunks chunks x $chunk_bytes B"
 echo "portkey: $portkey_status"
 echo "hop: $([[ -n "$hop_api_fast" ]] && echo "hop_relay, a bare byte relay (no HTTP) in front of the same mock: one more hop and nothing else" || echo "not run (BENCH_HOP=0)")"
+echo "each case starts after sync(1): one case's request log is not written back by the kernel during the next"
 ((wrk_rounds > 1)) && echo "cases 1 and 2: each column's median of $wrk_rounds interleaved rounds (direct, hop, switchboard, Portkey in turn); case 7: the rounds with the median p99, $wrk_rounds without and with churn in turn"
 echo "ratio = switchboard / direct; added = switchboard - direct (latency rows);"
 echo "vs hop = switchboard / hop (req/s rows) or switchboard - hop (latency rows): what the router costs beyond the bare hop"
