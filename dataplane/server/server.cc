@@ -364,6 +364,19 @@ constexpr uint64_t kLargestBodyRead = 64 * 1024;
 // kAcceptRetry; while they fail, a warning says so every kAcceptWarnEvery.
 constexpr std::chrono::milliseconds kAcceptRetry{50};
 constexpr std::chrono::seconds kAcceptWarnEvery{10};
+// How often each worker closes the upstream connections idle too long to be
+// reused, also when no request comes to its pool.
+constexpr std::chrono::seconds kIdleSweepEvery{15};
+
+net::awaitable<void> SweepIdleConnections(Worker& worker) {
+  net::steady_timer timer(worker.ioc);
+  for (;;) {
+    timer.expires_after(kIdleSweepEvery);
+    auto [ec] = co_await timer.async_wait(kUseTuple);
+    if (ec) co_return;
+    worker.pool.CloseExpired();
+  }
+}
 
 // Feeds what `buffer` holds to `parser` (header, then as much of the body as
 // is there) and consumes what it took. need_more is not an error: the caller
@@ -762,6 +775,7 @@ void Server::Run() {
   net::co_spawn(main_ioc, impl.AcceptLoop(), net::detached);
   net::co_spawn(main_ioc, impl.AdminAcceptLoop(), net::detached);
 
+  for (auto& worker : impl.workers) net::co_spawn(worker->ioc, SweepIdleConnections(*worker), net::detached);
   auto run_worker = [](net::io_context& ioc) {
     auto guard = net::make_work_guard(ioc);
     ioc.run();

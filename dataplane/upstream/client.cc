@@ -28,8 +28,9 @@ constexpr auto kUseTuple = net::as_tuple(net::use_awaitable);
 // of opening (and for a remote API, TLS-handshaking) new ones. With a cap below
 // the concurrency, every burst closed the excess and opened it again: at 256
 // concurrent streams, a cap of 64 meant about 400 new upstream connections a
-// second. An idle connection costs a descriptor and its buffers, and lives at
-// most kMaxIdleAge.
+// second. An idle connection costs a descriptor and its buffers; it is closed
+// once idle for kMaxIdleAge (CloseExpired, which each I/O thread runs now and
+// then), or at once when the process runs out of descriptors.
 constexpr size_t kMaxIdlePerOrigin = 1024;
 // Servers commonly close idle keep-alive connections after 60 s or more; reusing
 // one close to that races the server's close, so give up on them earlier.
@@ -130,19 +131,35 @@ std::unique_ptr<Connection> ConnectionPool::TakeIdle(const std::string& origin) 
   return nullptr;
 }
 
-void ConnectionPool::PutIdle(const std::string& origin, std::unique_ptr<Connection> connection) {
-  auto& list = idle_[origin];
-  const auto now = std::chrono::steady_clock::now();
-  // Oldest first: TakeIdle takes the newest, so after a burst the connections
-  // it left over age at the front; close them instead of holding their
-  // descriptors until the cap pushes them out.
+namespace {
+
+// Closes the connections of `list` idle too long to be reused. Oldest first:
+// TakeIdle takes the newest, so after a burst the connections it left over
+// age at the front.
+void DropExpired(std::vector<std::unique_ptr<Connection>>& list, std::chrono::steady_clock::time_point now) {
   list.erase(list.begin(), std::find_if(list.begin(), list.end(), [now](const auto& idle) {
                return now - idle->idle_since < kMaxIdleAge;
              }));
+}
+
+}  // namespace
+
+void ConnectionPool::PutIdle(const std::string& origin, std::unique_ptr<Connection> connection) {
+  auto& list = idle_[origin];
+  const auto now = std::chrono::steady_clock::now();
+  DropExpired(list, now);
   if (list.size() >= kMaxIdlePerOrigin) list.erase(list.begin());  // drop the oldest
   connection->idle_since = now;
   connection->lowest().expires_never();
   list.push_back(std::move(connection));
+}
+
+void ConnectionPool::CloseExpired() {
+  const auto now = std::chrono::steady_clock::now();
+  for (auto it = idle_.begin(); it != idle_.end();) {
+    DropExpired(it->second, now);
+    it = it->second.empty() ? idle_.erase(it) : std::next(it);
+  }
 }
 
 size_t ConnectionPool::FreeDescriptors() {

@@ -66,6 +66,9 @@ class ConnectionPool {
   std::unique_ptr<Connection> TakeIdle(const std::string& origin);
   void PutIdle(const std::string& origin, std::unique_ptr<Connection> connection);
   size_t idle_count() const;
+  // Closes the connections idle too long to be reused (PutIdle does it for
+  // its origin; this, run now and then, for all, when no request comes).
+  void CloseExpired();
   // Closes every idle connection, to any origin, so that the process has
   // descriptors again: for when it has run out of them. A warning says how
   // many; returns that number.
