@@ -235,15 +235,15 @@ net::awaitable<absl::Status> Call::Connect(const Url& url) {
   }
   connection_ = std::move(conn);
   auto& lowest = connection_->lowest();
-  // Asio's connect to a list of endpoints reports a socket it could not open
-  // as "operation aborted": open one first (the connect closes it and opens
-  // its own in its place), so that a lack of descriptors is seen as such and
-  // the idle connections can give theirs.
   if (endpoints.empty()) {
     absl::Status failed = Fail(Failure::kResolve, "could not resolve upstream host " + url.host,
                                net::error::host_not_found);
     co_return failed;
   }
+  // Asio's connect to a list of endpoints reports a socket it could not open
+  // as "operation aborted": open one first (the connect closes it and opens
+  // its own in its place), so that a lack of descriptors is seen as such and
+  // the idle connections can give theirs.
   beast::error_code oec;
   const auto protocol = endpoints.begin()->endpoint().protocol();
   lowest.socket().open(protocol, oec);
