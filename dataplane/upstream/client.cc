@@ -27,7 +27,7 @@ constexpr auto kUseTuple = net::as_tuple(net::use_awaitable);
 // requests leaves as many connections idle; the next burst reuses them instead
 // of opening (and for a remote API, TLS-handshaking) new ones. With a cap below
 // the concurrency, every burst closed the excess and opened it again: at 256
-// concurrent streams, a cap of 64 meant about 400 new upstream connections a
+// concurrent streams, a cap of 64 meant about 350 new upstream connections a
 // second. An idle connection costs a descriptor and its buffers; it is closed
 // once idle for kMaxIdleAge (CloseExpired, which each I/O thread runs now and
 // then), or at once when the process runs out of descriptors.
