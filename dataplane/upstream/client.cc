@@ -69,6 +69,9 @@ struct Connection {
     return tls ? f(*tls) : f(*plain);
   }
 
+  // Idle too long to be reused (see kMaxIdleAge).
+  bool ExpiredAt(std::chrono::steady_clock::time_point now) const { return now - idle_since >= kMaxIdleAge; }
+
   // A pooled connection the server has closed shows as readable with EOF.
   bool LooksAlive() {
     auto& socket = lowest().socket();
@@ -123,7 +126,7 @@ std::unique_ptr<Connection> ConnectionPool::TakeIdle(const std::string& origin) 
   while (!list.empty()) {
     std::unique_ptr<Connection> conn = std::move(list.back());
     list.pop_back();
-    if (now - conn->idle_since < kMaxIdleAge && conn->LooksAlive()) {
+    if (!conn->ExpiredAt(now) && conn->LooksAlive()) {
       conn->reused = true;
       return conn;
     }
@@ -137,9 +140,8 @@ namespace {
 // TakeIdle takes the newest, so after a burst the connections it left over
 // age at the front.
 void DropExpired(std::vector<std::unique_ptr<Connection>>& list, std::chrono::steady_clock::time_point now) {
-  list.erase(list.begin(), std::find_if(list.begin(), list.end(), [now](const auto& idle) {
-               return now - idle->idle_since < kMaxIdleAge;
-             }));
+  list.erase(list.begin(),
+             std::find_if(list.begin(), list.end(), [now](const auto& idle) { return !idle->ExpiredAt(now); }));
 }
 
 }  // namespace
