@@ -10,7 +10,6 @@
 #include <cstring>
 #include <filesystem>
 #include <future>
-#include <iterator>
 #include <memory>
 #include <set>
 #include <string>
@@ -121,13 +120,19 @@ TEST_F(LimitsTest, OverTheConcurrencyLimitIs503AtOnce) {
   EXPECT_EQ(status, 200);
 }
 
-// The lowest descriptor number process `pid` does not use: a new descriptor
-// takes the lowest free number, and RLIMIT_NOFILE bounds the number.
-rlim_t LowestFreeFd(pid_t pid) {
+// The descriptor numbers process `pid` has open.
+std::set<rlim_t> OpenDescriptors(pid_t pid) {
   std::set<rlim_t> used;
   for (const auto& entry : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd")) {
     used.insert(static_cast<rlim_t>(std::stoull(entry.path().filename().string())));
   }
+  return used;
+}
+
+// The lowest descriptor number process `pid` does not use: a new descriptor
+// takes the lowest free number, and RLIMIT_NOFILE bounds the number.
+rlim_t LowestFreeFd(pid_t pid) {
+  const std::set<rlim_t> used = OpenDescriptors(pid);
   rlim_t fd = 0;
   while (used.count(fd) != 0) ++fd;
   return fd;
@@ -145,15 +150,10 @@ constexpr bool kSanitizerBuild = false;
 constexpr const char* kSanitizerNeedsDescriptors =
     "the sanitizer runtime itself needs file descriptors; this runs in the plain build";
 
-size_t OpenDescriptors(pid_t pid) {
-  auto entries = std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd");
-  return static_cast<size_t>(std::distance(begin(entries), end(entries)));
-}
-
 // True once process `pid` has `count` descriptors open, false on timeout.
 bool WaitForDescriptors(pid_t pid, size_t count, std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (OpenDescriptors(pid) != count) {
+  while (OpenDescriptors(pid).size() != count) {
     if (std::chrono::steady_clock::now() >= deadline) return false;
     std::this_thread::sleep_for(1ms);  // polling interval
   }
@@ -238,7 +238,7 @@ class IdleConnectionsTest : public LimitsTest {
     options.extra_providers = "  up-other: {type: genericoai, url: \"http://" + other_.host_port() +
                               "/v1\", modelName: other-model}\n";
     ASSERT_NO_FATAL_FAILURE(Start(StandardConfig(upstream_, options), {}, {"--threads", "1"}));
-    const size_t before = OpenDescriptors(dataplane_->pid());
+    const size_t before = OpenDescriptors(dataplane_->pid()).size();
     client_connection_ = client_.Connect(api());
     ASSERT_TRUE(client_connection_->error().empty()) << client_connection_->error();
     for (const std::string& model : models) {
@@ -246,7 +246,7 @@ class IdleConnectionsTest : public LimitsTest {
     }
     const size_t open = before + 1 + models.size();
     ASSERT_TRUE(WaitForDescriptors(dataplane_->pid(), open, kWait))
-        << OpenDescriptors(dataplane_->pid()) << " descriptors open, not " << open;
+        << OpenDescriptors(dataplane_->pid()).size() << " descriptors open, not " << open;
   }
 
   FakeUpstream other_;
