@@ -7,8 +7,10 @@
 #   tests/bench/run.sh [BUILD_DIR]      (default: build)
 #
 # Needs, under BUILD_DIR: switchboard-dataplane, switchboard-controlplane,
-# mock_upstream, hop_relay and loadgen
-#   (cmake --build BUILD_DIR --target switchboard-dataplane switchboard-controlplane mock_upstream hop_relay loadgen)
+# mock_upstream, hop_relay and loadgen, best built as the image builds them,
+# with the data plane's profile (the report says which build it measured):
+#   BUILD_DIR=build-bench scripts/build-pgo --target switchboard-dataplane switchboard-controlplane mock_upstream hop_relay loadgen
+#   tests/bench/run.sh build-bench
 # and wrk. Loopback only. About 8 minutes with the defaults; BENCH_QUICK=1
 # shortens every case (about 1 minute, for checking the harness; its figures
 # are too short to mean much).
@@ -785,7 +787,8 @@ echo
 echo "Switchboard benchmark — $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) CPUs ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -n1)), $placement"
 echo "load average before: $load_before; after: $load_after$([[ "$quick" == 1 ]] && echo "; BENCH_QUICK=1")"
 echo "CPU steal during the run: $steal_pct % of all CPU time (above a few %, the hypervisor's other guests slowed this run)"
-echo "data plane: $dataplane_threads I/O thread(s); mocks: 1 thread each; streamed answers: $chunks chunks x $chunk_bytes B"
+pgo_mode=$(sed -n 's/^SWITCHBOARD_PGO:[A-Z]*=//p' "$build_dir/CMakeCache.txt" 2>/dev/null | head -n 1)
+echo "data plane: $dataplane_threads I/O thread(s), $([[ "$pgo_mode" == use ]] && echo "profile-guided build (scripts/build-pgo), as the image ships it" || echo "plain build, not the image's profile-guided one (scripts/build-pgo)"); mocks: 1 thread each; streamed answers: $chunks chunks x $chunk_bytes B"
 echo "portkey: $portkey_status"
 echo "hop: $([[ -n "$hop_api_fast" ]] && echo "hop_relay, a bare byte relay (no HTTP) in front of the same mock: one more hop and nothing else" || echo "not run (BENCH_HOP=0)")"
 echo "each case starts after sync(1): one case's request log is not written back by the kernel during the next"

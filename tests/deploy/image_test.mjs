@@ -18,6 +18,9 @@ describe('container image', () => {
     const runs = build.instructions.filter((i) => i.op === 'RUN').map((i) => i.args).join('\n');
     assert.match(runs, /(^|\s)scripts\/setup(\s|$)/m, 'the build stage runs scripts/setup');
     assert.match(runs, /(^|\s)scripts\/build(\s|$)/m, 'the build stage runs scripts/build');
+    assert.match(runs, /(^|\s)scripts\/build-pgo(\s|$)/m, 'and scripts/build-pgo, the default');
+    assert.match(build.instructions.filter((i) => i.op === 'ARG').map((i) => i.args).join('\n'), /^PGO=1$/m,
+      'profile-guided by default');
     assert.equal(runtime.from, 'debian:12-slim');
     const user = runtime.instructions.filter((i) => i.op === 'USER').at(-1)?.args;
     assert.match(user ?? '', /^10001(:10001)?$/, 'runs as 10001');
