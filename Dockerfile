@@ -10,7 +10,7 @@
 # The build stage runs the repository's own scripts/setup and scripts/build,
 # the same ones `scripts/test` and CI run, so the image is built the way the
 # tests build. The data plane is built with profile-guided optimization
-# (scripts/build-pgo: an instrumented build, a 15 s training run on loopback,
+# (scripts/build-pgo: an instrumented build, a 20 s training run on loopback,
 # the optimized build; README, Performance, has what it gains);
 # `--build-arg PGO=0` builds it plainly, in half the time.
 # `--build-arg RUN_TESTS=1` also runs the test suite on the built binaries (all

@@ -11,6 +11,11 @@
 //                                        content bytes each, D ms apart, then one
 //                                        with finish_reason "stop" and [DONE];
 //   GET  .../models                      a list with one model, "mock-model";
+//   POST .../MODEL:generateContent       a fixed, small Gemini answer;
+//   POST .../MODEL:streamGenerateContent (Gemini's SSE, ?alt=sse)
+//                                        N Gemini events of S text bytes each,
+//                                        D ms apart, then one with finishReason
+//                                        "STOP" and the usage;
 //   anything else                        404 with an OpenAI-style error.
 // HTTP/1.1 with keep-alive; every response body is built once at startup, so
 // the per-request work is parsing the request and writing bytes.
@@ -75,6 +80,11 @@ struct Bodies {
   // chunk; `tail` is the finish_reason chunk plus "data: [DONE]", one write.
   std::vector<std::string> content_events;
   std::string tail;
+  // The same for Gemini's native API: generateContent's answer, and
+  // streamGenerateContent's events (no [DONE]: the stream just ends).
+  std::string gemini_answer;
+  std::vector<std::string> gemini_events;
+  std::string gemini_tail;
 };
 
 std::string ContentOfSize(int bytes) {
@@ -128,6 +138,29 @@ Bodies BuildBodies(const Options& options) {
     bodies.content_events.push_back(chunk(std::move(delta), nullptr));
   }
   bodies.tail = chunk(json::object(), "stop") + "data: [DONE]\n\n";
+
+  auto candidate = [](std::string_view text, const char* finish_reason) {
+    json out = {{"content", {{"parts", json::array({{{"text", text}}})}, {"role", "model"}}}, {"index", 0}};
+    if (finish_reason != nullptr) out["finishReason"] = finish_reason;
+    return out;
+  };
+  auto usage = [](int completion_tokens) {
+    return json{{"promptTokenCount", 10},
+                {"candidatesTokenCount", completion_tokens},
+                {"totalTokenCount", 10 + completion_tokens}};
+  };
+  bodies.gemini_answer = json{{"candidates", json::array({candidate("Hello from the mock upstream.", "STOP")})},
+                              {"usageMetadata", usage(7)},
+                              {"modelVersion", kModel}}
+                             .dump();
+  auto gemini_event = [](const json& event) { return "data: " + event.dump() + "\r\n\r\n"; };
+  for (int i = 0; i < options.chunks; ++i) {
+    bodies.gemini_events.push_back(
+        gemini_event(json{{"candidates", json::array({candidate(content, nullptr)})}, {"modelVersion", kModel}}));
+  }
+  bodies.gemini_tail = gemini_event(json{{"candidates", json::array({candidate("", "STOP")})},
+                                         {"usageMetadata", usage(options.chunks)},
+                                         {"modelVersion", kModel}});
   return bodies;
 }
 
@@ -152,10 +185,11 @@ std::string ErrorBody(std::string_view message, std::string_view type) {
   return nlohmann::json{{"error", {{"message", message}, {"type", type}, {"code", nullptr}}}}.dump();
 }
 
-// Writes the SSE answer: header, the content events D ms apart, the tail, the
+// Writes an SSE answer: header, the content events D ms apart, the tail, the
 // last chunk. Returns false when the client went away (the connection is done).
 asio::awaitable<bool> WriteStream(beast::tcp_stream& stream, unsigned version, bool keep_alive,
-                                  const Bodies& bodies, const Options& options) {
+                                  const std::vector<std::string>& events, const std::string& tail,
+                                  const Options& options) {
   http::response<http::empty_body> response{http::status::ok, version};
   SetCommonHeaders(response, keep_alive, "text/event-stream");
   response.set(http::field::cache_control, "no-cache");
@@ -166,21 +200,19 @@ asio::awaitable<bool> WriteStream(beast::tcp_stream& stream, unsigned version, b
   if (auto [ec, n] = co_await http::async_write_header(stream, serializer, kUseAwaitable); ec) co_return false;
 
   asio::steady_timer timer{stream.get_executor()};
-  for (size_t i = 0; i < bodies.content_events.size(); ++i) {
+  for (size_t i = 0; i < events.size(); ++i) {
     if (i > 0 && options.chunk_delay_ms > 0) {
       timer.expires_after(std::chrono::milliseconds(options.chunk_delay_ms));
       if (auto [ec] = co_await timer.async_wait(kUseAwaitable); ec) co_return false;
     }
     stream.expires_after(kWriteTimeout);
-    auto [ec, n] = co_await asio::async_write(stream, http::make_chunk(asio::buffer(bodies.content_events[i])),
-                                              kUseAwaitable);
+    auto [ec, n] = co_await asio::async_write(stream, http::make_chunk(asio::buffer(events[i])), kUseAwaitable);
     if (ec) co_return false;
   }
-  // The finish chunk, [DONE] and the terminating zero-size chunk in one write.
+  // The finish event (and [DONE]) and the terminating zero-size chunk in one write.
   stream.expires_after(kWriteTimeout);
   auto [ec, n] = co_await asio::async_write(
-      stream, beast::buffers_cat(http::make_chunk(asio::buffer(bodies.tail)), http::make_chunk_last()),
-      kUseAwaitable);
+      stream, beast::buffers_cat(http::make_chunk(asio::buffer(tail)), http::make_chunk_last()), kUseAwaitable);
   co_return !ec;
 }
 
@@ -223,7 +255,10 @@ asio::awaitable<void> Session(tcp::socket socket, const Bodies& bodies, const Op
     std::string_view path = request.target();
     path = path.substr(0, path.find('?'));
 
-    if (request.method() == http::verb::post && EndsWith(path, "/chat/completions")) {
+    const bool openai = EndsWith(path, "/chat/completions");
+    const bool gemini = EndsWith(path, ":generateContent");
+    const bool gemini_stream = EndsWith(path, ":streamGenerateContent");
+    if (request.method() == http::verb::post && (openai || gemini || gemini_stream)) {
       bool parsed = false;
       const bool stream_requested = WantsStream(request.body(), parsed);
       if (!parsed) {
@@ -231,10 +266,15 @@ asio::awaitable<void> Session(tcp::socket socket, const Bodies& bodies, const Op
                                      ErrorBody("request body is not a JSON object", "invalid_request_error"));
         stream.expires_after(kWriteTimeout);
         if (auto [ec, n] = co_await http::async_write(stream, response, kUseAwaitable); ec) break;
-      } else if (stream_requested) {
-        if (!co_await WriteStream(stream, version, keep_alive, bodies, options)) break;
+      } else if (gemini_stream) {
+        if (!co_await WriteStream(stream, version, keep_alive, bodies.gemini_events, bodies.gemini_tail, options)) {
+          break;
+        }
+      } else if (openai && stream_requested) {
+        if (!co_await WriteStream(stream, version, keep_alive, bodies.content_events, bodies.tail, options)) break;
       } else {
-        auto response = JsonResponse(http::status::ok, version, keep_alive, bodies.completion);
+        auto response =
+            JsonResponse(http::status::ok, version, keep_alive, gemini ? bodies.gemini_answer : bodies.completion);
         stream.expires_after(kWriteTimeout);
         if (auto [ec, n] = co_await http::async_write(stream, response, kUseAwaitable); ec) break;
       }

@@ -4,17 +4,18 @@
 #   tests/bench/pgo-train.sh BUILD_DIR
 #
 # Starts BUILD_DIR's switchboard-dataplane in front of two of tests/bench's mock
-# upstreams (one answering at once, one streaming with chunks 2 ms apart) and
-# sends it what a chat front end sends: non-streamed requests at a fixed rate,
-# streams with and without pauses between chunks, long conversations with and
-# without a processor chain, and the requests that fail (an unknown model, a
-# body that is not JSON, no route). Then stops it with SIGTERM, which is when an
+# upstreams (one answering at once, one streaming with chunks 2 ms apart), each
+# both as an OpenAI-compatible and as a Gemini upstream, and sends it what a
+# chat front end sends: non-streamed requests at a fixed rate, streams with and
+# without pauses between chunks, long conversations with and without a
+# processor chain, and the requests that fail (an unknown model, a body that is
+# not JSON, no route). Then stops it with SIGTERM, which is when an
 # instrumented build writes its profile.
 #
 # Run against an ordinary build it is a smoke test of the same paths (ctest's
 # bench_pgo_train does that). Exits 0 only when every phase ran without an
 # error and the data plane stopped cleanly; says which phase failed otherwise.
-# About 15 seconds; every wait has a timeout.
+# About 20 seconds; every wait has a timeout.
 set -euo pipefail
 
 build_dir=${1:?usage: tests/bench/pgo-train.sh BUILD_DIR}
@@ -73,6 +74,14 @@ modelProviders:
     type: genericoai
     url: http://$mock_delay_api/v1/chat/completions
     modelName: mock-model
+  bench-gemini:
+    type: gemini
+    url: http://$mock_api/v1beta/models
+    modelName: mock-model
+  bench-gemini-delay:
+    type: gemini
+    url: http://$mock_delay_api/v1beta/models
+    modelName: mock-model
   bench-chain:
     type: genericoai
     url: http://$mock_api/v1/chat/completions
@@ -117,6 +126,9 @@ phase() {
 phase "non-streamed, 2,000/s" rate --model bench --rate 2000 --connections 16 --duration 3 --warmup 0
 phase "streams, no pause" stream --model bench --concurrency 16 --duration 2 --warmup 0
 phase "streams, 2 ms pauses" stream --model bench-delay --concurrency 16 --duration 2 --warmup 0
+phase "Gemini, non-streamed, 1,000/s" rate --model bench-gemini --rate 1000 --connections 16 --duration 2 --warmup 0
+phase "Gemini streams, no pause" stream --model bench-gemini --concurrency 16 --duration 1 --warmup 0
+phase "Gemini streams, 2 ms pauses" stream --model bench-gemini-delay --concurrency 16 --duration 2 --warmup 0
 phase "4 KiB conversations" size --model bench --bytes 4096 --duration 1
 phase "100 KiB conversations" size --model bench --bytes 102400 --duration 1
 phase "4 KiB conversations, processor chain" size --model bench-chain --bytes 4096 --duration 1
