@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
+#include <string_view>
 #include <utility>
 
 #include "dataplane/providers/gemini.h"
@@ -66,6 +68,20 @@ std::vector<CandidateText> ReadCandidates(const json& response) {
   return out;
 }
 
+// `text` parsed, or a discarded value where nlohmann::json::parse(text, nullptr,
+// false) would give one. ParseJson validates with simdjson and builds the same
+// tree: nlohmann's own lexer took about 30 % of a streamed Gemini answer's
+// instructions, one character at a time.
+json ParseOrDiscard(std::string_view text) {
+  json out;
+  try {
+    ParseJson(text, out);
+  } catch (const json::exception&) {
+    return json(json::value_t::discarded);
+  }
+  return out;
+}
+
 // promptFeedback.blockReason when Gemini answered no candidate at all, else empty.
 std::string BlockReason(const json& response) {
   auto candidates = response.find("candidates");
@@ -81,7 +97,7 @@ class GeminiTranslator : public ResponseTranslator {
   explicit GeminiTranslator(RequestInfo info) : info_(std::move(info)) {}
 
   absl::StatusOr<std::string> TranslateBody(std::string body) override {
-    auto parsed = json::parse(body, nullptr, false);
+    json parsed = ParseOrDiscard(body);
     if (parsed.is_discarded()) return absl::InternalError("Gemini sent a response that is not JSON");
     // streamGenerateContent without alt=sse answers a JSON list of responses.
     std::vector<const json*> responses;
@@ -130,7 +146,7 @@ class GeminiTranslator : public ResponseTranslator {
       done_ = true;
       return;
     }
-    auto response = json::parse(data, nullptr, false);
+    json response = ParseOrDiscard(data);
     if (!response.is_object()) return;  // not a GenerateContentResponse: nothing to say
     if (auto error = response.find("error"); error != response.end()) {
       // An error in the middle of a stream: show it to the client and stop.
@@ -150,19 +166,15 @@ class GeminiTranslator : public ResponseTranslator {
     }
     for (const auto& candidate : ReadCandidates(response)) {
       if (finished_[candidate.index]) continue;
-      json delta = json::object();
-      if (!started_[candidate.index]) delta["role"] = "assistant";
-      if (!candidate.reasoning.empty()) delta["reasoning_content"] = candidate.reasoning;
-      if (!candidate.content.empty()) delta["content"] = candidate.content;
-      json finish = nullptr;
+      std::optional<std::string_view> finish;
       if (!candidate.finish.empty()) {
         finish = MapFinish(candidate.finish);
         finished_[candidate.index] = true;
       }
-      if (candidate.reasoning.empty() && candidate.content.empty() && finish.is_null()) continue;
+      if (candidate.reasoning.empty() && candidate.content.empty() && !finish) continue;
+      const bool first = !started_[candidate.index];
       started_[candidate.index] = true;
-      json choice = {{"index", candidate.index}, {"delta", std::move(delta)}, {"finish_reason", std::move(finish)}};
-      out.push_back(DumpJson(Chunk(json::array({std::move(choice)}))));
+      out.push_back(ChunkText(candidate, first, finish));
     }
   }
 
@@ -218,6 +230,45 @@ class GeminiTranslator : public ResponseTranslator {
     if (reasoning_tokens_ >= 0) usage["completion_tokens_details"] = {{"reasoning_tokens", reasoning_tokens_}};
     if (cached_tokens_ >= 0) usage["prompt_tokens_details"] = {{"cached_tokens", cached_tokens_}};
     return usage;
+  }
+
+  // DumpJson(Chunk([{"index", "delta", "finish_reason"}])) for one choice,
+  // written straight: building the tree and writing it out took about a
+  // quarter of a streamed Gemini answer's instructions. Keys in nlohmann's
+  // order (sorted); the same bytes (GeminiStream.ChunksAreWhatTheTreeWouldWrite).
+  std::string ChunkText(const CandidateText& candidate, bool with_role, std::optional<std::string_view> finish) const {
+    std::string out;
+    out.reserve(160 + info_.id.size() + info_.requested_model.size() + candidate.content.size() +
+                candidate.reasoning.size());
+    out += R"({"choices":[{"delta":{)";
+    bool comma = false;
+    auto member = [&](std::string_view key, std::string_view value) {
+      if (comma) out += ',';
+      comma = true;
+      out += '"';
+      out += key;
+      out += "\":";
+      AppendJsonStringReplacing(value, out);
+    };
+    if (!candidate.content.empty()) member("content", candidate.content);
+    if (!candidate.reasoning.empty()) member("reasoning_content", candidate.reasoning);
+    if (with_role) member("role", "assistant");
+    out += R"(},"finish_reason":)";
+    if (finish) {
+      AppendJsonStringReplacing(*finish, out);
+    } else {
+      out += "null";
+    }
+    out += R"(,"index":)";
+    AppendJsonInteger(static_cast<int64_t>(candidate.index), out);
+    out += R"(}],"created":)";
+    AppendJsonInteger(static_cast<int64_t>(info_.created), out);
+    out += R"(,"id":)";
+    AppendJsonStringReplacing(info_.id, out);
+    out += R"(,"model":)";
+    AppendJsonStringReplacing(info_.requested_model, out);
+    out += R"(,"object":"chat.completion.chunk"})";
+    return out;
   }
 
   json Chunk(json choices) const {

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "common/json_write.h"
 #include "dataplane/providers/gemini.h"
 #include "dataplane/providers/prefill.h"
 
@@ -144,6 +145,46 @@ TEST(GeminiStream, ThoughtsContentFinishAndUsage) {
   EXPECT_EQ(usage["usage"], json::parse(R"({"prompt_tokens":10,"completion_tokens":5,"total_tokens":15,
     "completion_tokens_details":{"reasoning_tokens":3}})"));
   EXPECT_EQ(translator->usage().completion_tokens, 5);
+}
+
+// The chunks are written straight, not built as a tree: each must be the very
+// bytes nlohmann's tree of the same chunk dumps to (sorted keys, the same
+// escapes, U+FFFD for nothing since the input is valid JSON).
+TEST(GeminiStream, ChunksAreWhatTheTreeWouldWrite) {
+  RequestInfo info = Info(true);
+  info.id = "chatcmpl-\"quoted\"\\";
+  info.requested_model = "gemini/\u00e9\n\x01";
+  auto translator = NewGeminiTranslator(info);
+  std::vector<std::string> out;
+  const std::vector<std::string> events = {
+      R"({"candidates":[{"content":{"parts":[{"text":"Hm \"so\"\n\\ \u0001\t","thought":true}]},"index":0},
+                        {"content":{"parts":[{"text":"caf\u00e9 \ud83d\ude00 </script>"}]},"index":1}]})",
+      R"({"candidates":[{"content":{"parts":[{"text":"a"},{"text":"b","thought":true},{"text":"c"}]},"index":0}]})",
+      R"({"candidates":[{"content":{"parts":[{"text":"x"}]},"finishReason":"MAX_TOKENS","index":1},
+                        {"content":{"parts":[]},"finishReason":"SAFETY","index":0}]})",
+      R"({"candidates":[{"content":{"parts":[{"text":"late"}]},"finishReason":"STOP","index":7}]})",
+  };
+  for (const auto& e : events) translator->TranslateEvent(e, out);
+
+  auto chunk = [&](int index, json delta, json finish) {
+    return DumpJson(json{{"id", info.id},
+                         {"object", "chat.completion.chunk"},
+                         {"created", info.created},
+                         {"model", info.requested_model},
+                         {"choices", json::array({{{"index", index},
+                                                   {"delta", std::move(delta)},
+                                                   {"finish_reason", std::move(finish)}}})}});
+  };
+  const std::vector<std::string> expected = {
+      chunk(0, {{"role", "assistant"}, {"reasoning_content", "Hm \"so\"\n\\ \x01\t"}}, nullptr),
+      chunk(1, {{"role", "assistant"}, {"content", "caf\u00e9 \U0001F600 </script>"}}, nullptr),
+      chunk(0, {{"content", "ac"}, {"reasoning_content", "b"}}, nullptr),
+      chunk(1, {{"content", "x"}}, "length"),
+      chunk(0, json::object(), "content_filter"),
+      chunk(7, {{"role", "assistant"}, {"content", "late"}}, "stop"),
+  };
+  ASSERT_EQ(out.size(), expected.size());
+  for (size_t i = 0; i < out.size(); ++i) EXPECT_EQ(out[i], expected[i]) << "chunk " << i;
 }
 
 TEST(GeminiStream, NoUsageChunkUnlessAsked) {
