@@ -8,6 +8,7 @@
 
 #include "dataplane/providers/gemini.h"
 #include "dataplane/providers/json_codec.h"
+#include "dataplane/providers/simdjson_parser.h"
 
 namespace switchboard::providers {
 namespace {
@@ -17,14 +18,31 @@ using nlohmann::json;
 // A count the upstream sent, or -1 when absent. A negative count is as good as
 // none, and counts are capped far above any real one, so that sums of them
 // cannot overflow (fuzz: sse_translators).
+constexpr int64_t kMaxCount = int64_t{1} << 48;
 int64_t Count(const json& object, const char* name) {
-  constexpr int64_t kMaxCount = int64_t{1} << 48;
   auto it = object.find(name);
   if (it == object.end() || !it->is_number_integer()) return -1;
   if (it->is_number_unsigned()) return static_cast<int64_t>(std::min<uint64_t>(it->get<uint64_t>(), kMaxCount));
   int64_t value = it->get<int64_t>();
   return value < 0 ? -1 : std::min(value, kMaxCount);
 }
+// The same of a simdjson value.
+int64_t Count(simdjson::dom::element value) {
+  switch (value.type()) {
+    case simdjson::dom::element_type::UINT64:
+      return static_cast<int64_t>(std::min<uint64_t>(uint64_t(value), kMaxCount));
+    case simdjson::dom::element_type::INT64: {
+      int64_t n = int64_t(value);
+      return n < 0 ? -1 : std::min(n, kMaxCount);
+    }
+    default: return -1;
+  }
+}
+
+// usageMetadata's counts, -1 where absent.
+struct UsageCounts {
+  int64_t prompt = -1, candidates = -1, thoughts = -1, total = -1, cached = -1;
+};
 
 // What one candidate said in one response: its text, its thoughts, its finish reason.
 struct CandidateText {
@@ -66,6 +84,100 @@ std::vector<CandidateText> ReadCandidates(const json& response) {
     out.push_back(std::move(text));
   }
   return out;
+}
+
+// One streamed event read straight from simdjson's document, without a tree:
+// the usual event (candidates, maybe usageMetadata) costs a third of what
+// parsing it into a tree and reading that did. Empty (the caller reads the
+// tree instead, which decides) when simdjson refuses the text (integers beyond
+// 64 bits, say), when it is not an object, and for what only the tree path
+// handles: an "error", or no candidates (a blocked prompt). A repeated key
+// counts with its last value, as in nlohmann's tree.
+struct FastEvent {
+  std::vector<CandidateText> candidates;
+  std::optional<UsageCounts> usage;
+};
+
+std::optional<FastEvent> ReadEventFast(std::string_view text) {
+  using simdjson::dom::element;
+  using simdjson::dom::key_value_pair;
+  std::optional<simdjson::dom::parser> own;
+  element root;
+  if (ThreadParser(text.size(), own).parse(text.data(), text.size(), true).get(root) != simdjson::SUCCESS ||
+      !root.is_object()) {
+    return std::nullopt;
+  }
+  element candidates, usage;
+  bool has_candidates = false, has_usage = false;
+  for (key_value_pair field : simdjson::dom::object(root)) {
+    if (field.key == "error") return std::nullopt;
+    if (field.key == "candidates") {
+      has_candidates = true;
+      candidates = field.value;
+    } else if (field.key == "usageMetadata") {
+      has_usage = true;
+      usage = field.value;
+    }
+  }
+  if (!has_candidates || !candidates.is_array() || simdjson::dom::array(candidates).size() == 0) return std::nullopt;
+
+  FastEvent event;
+  int position = 0;
+  for (element candidate : simdjson::dom::array(candidates)) {
+    CandidateText text;
+    const int position_here = position++;
+    text.index = position_here;
+    if (!candidate.is_object()) continue;
+    element parts;
+    bool has_parts = false;
+    for (key_value_pair field : simdjson::dom::object(candidate)) {
+      if (field.key == "index") {
+        if (field.value.is_int64()) text.index = static_cast<int>(int64_t(field.value));
+        else if (field.value.is_uint64()) text.index = static_cast<int>(uint64_t(field.value));
+        else text.index = position_here;
+      } else if (field.key == "finishReason") {
+        text.finish = field.value.is_string() ? std::string(std::string_view(field.value)) : std::string();
+      } else if (field.key == "content") {
+        has_parts = false;
+        if (!field.value.is_object()) continue;
+        for (key_value_pair inner : simdjson::dom::object(field.value)) {
+          if (inner.key == "parts") {
+            has_parts = true;
+            parts = inner.value;
+          }
+        }
+      }
+    }
+    if (has_parts && parts.is_array()) {
+      for (element part : simdjson::dom::array(parts)) {
+        if (!part.is_object()) continue;
+        std::string_view part_text;
+        bool has_text = false, is_thought = false;
+        for (key_value_pair field : simdjson::dom::object(part)) {
+          if (field.key == "text") {
+            has_text = field.value.is_string();
+            if (has_text) part_text = std::string_view(field.value);
+          } else if (field.key == "thought") {
+            is_thought = field.value.is_bool() && bool(field.value);
+          }
+        }
+        if (!has_text) continue;  // function calls etc. are not translated
+        (is_thought ? text.reasoning : text.content) += part_text;
+      }
+    }
+    event.candidates.push_back(std::move(text));
+  }
+  if (has_usage && usage.is_object()) {
+    UsageCounts& counts = event.usage.emplace();
+    for (key_value_pair field : simdjson::dom::object(usage)) {
+      if (field.key == "promptTokenCount") counts.prompt = Count(field.value);
+      else if (field.key == "candidatesTokenCount") counts.candidates = Count(field.value);
+      else if (field.key == "thoughtsTokenCount") counts.thoughts = Count(field.value);
+      else if (field.key == "totalTokenCount") counts.total = Count(field.value);
+      else if (field.key == "cachedContentTokenCount") counts.cached = Count(field.value);
+    }
+  }
+  return event;
 }
 
 // `text` parsed, or a discarded value where nlohmann::json::parse(text, nullptr,
@@ -146,25 +258,14 @@ class GeminiTranslator : public ResponseTranslator {
       done_ = true;
       return;
     }
-    json response = ParseOrDiscard(data);
-    if (!response.is_object()) return;  // not a GenerateContentResponse: nothing to say
-    if (auto error = response.find("error"); error != response.end()) {
-      // An error in the middle of a stream: show it to the client and stop.
-      int status = 502;
-      if (error->is_object()) {
-        if (int64_t code = Count(*error, "code"); code >= 400 && code < 600) status = static_cast<int>(code);
-      }
-      out.push_back(ErrorBody(TranslateError(status, data)));
-      done_ = failed_ = true;
+    std::vector<CandidateText> candidates;
+    if (std::optional<FastEvent> fast = ReadEventFast(data)) {
+      if (fast->usage) ApplyUsage(*fast->usage);
+      candidates = std::move(fast->candidates);
+    } else if (!ReadEventTree(data, candidates, out)) {
       return;
     }
-    ReadUsage(response);
-    if (std::string reason = BlockReason(response); !reason.empty()) {
-      out.push_back(ErrorBody(InvalidRequest("prompt_blocked", "Gemini blocked the prompt: " + reason)));
-      done_ = failed_ = true;
-      return;
-    }
-    for (const auto& candidate : ReadCandidates(response)) {
+    for (const auto& candidate : candidates) {
       if (finished_[candidate.index]) continue;
       std::optional<std::string_view> finish;
       if (!candidate.finish.empty()) {
@@ -201,13 +302,45 @@ class GeminiTranslator : public ResponseTranslator {
   }
 
  private:
+  // An event the fast reader left to the tree: false when it says nothing more
+  // (not a GenerateContentResponse, or an error or a blocked prompt, which
+  // went out as an error payload and ended the stream).
+  bool ReadEventTree(std::string_view data, std::vector<CandidateText>& candidates, std::vector<std::string>& out) {
+    json response = ParseOrDiscard(data);
+    if (!response.is_object()) return false;  // not a GenerateContentResponse: nothing to say
+    if (auto error = response.find("error"); error != response.end()) {
+      // An error in the middle of a stream: show it to the client and stop.
+      int status = 502;
+      if (error->is_object()) {
+        if (int64_t code = Count(*error, "code"); code >= 400 && code < 600) status = static_cast<int>(code);
+      }
+      out.push_back(ErrorBody(TranslateError(status, data)));
+      done_ = failed_ = true;
+      return false;
+    }
+    ReadUsage(response);
+    if (std::string reason = BlockReason(response); !reason.empty()) {
+      out.push_back(ErrorBody(InvalidRequest("prompt_blocked", "Gemini blocked the prompt: " + reason)));
+      done_ = failed_ = true;
+      return false;
+    }
+    candidates = ReadCandidates(response);
+    return true;
+  }
+
   void ReadUsage(const json& response) {
     auto it = response.find("usageMetadata");
     if (it == response.end() || !it->is_object()) return;
-    int64_t prompt = Count(*it, "promptTokenCount");
-    int64_t candidates = Count(*it, "candidatesTokenCount");
-    int64_t thoughts = Count(*it, "thoughtsTokenCount");
-    int64_t total = Count(*it, "totalTokenCount");
+    ApplyUsage({.prompt = Count(*it, "promptTokenCount"),
+                .candidates = Count(*it, "candidatesTokenCount"),
+                .thoughts = Count(*it, "thoughtsTokenCount"),
+                .total = Count(*it, "totalTokenCount"),
+                .cached = Count(*it, "cachedContentTokenCount")});
+  }
+
+  void ApplyUsage(const UsageCounts& counts) {
+    const int64_t prompt = counts.prompt, candidates = counts.candidates, thoughts = counts.thoughts,
+                  total = counts.total;
     usage_.prompt_tokens = prompt;
     usage_.completion_tokens = std::max<int64_t>(candidates, 0);
     if (thoughts > 0) {
@@ -220,7 +353,7 @@ class GeminiTranslator : public ResponseTranslator {
     }
     usage_.total_tokens = total >= 0 ? total : std::max<int64_t>(prompt, 0) + usage_.completion_tokens;
     reasoning_tokens_ = thoughts;
-    cached_tokens_ = Count(*it, "cachedContentTokenCount");
+    cached_tokens_ = counts.cached;
   }
 
   json UsageJson() const {

@@ -187,6 +187,46 @@ TEST(GeminiStream, ChunksAreWhatTheTreeWouldWrite) {
   for (size_t i = 0; i < out.size(); ++i) EXPECT_EQ(out[i], expected[i]) << "chunk " << i;
 }
 
+// Most events are read straight from simdjson's document; one simdjson
+// refuses (an integer beyond 64 bits) is read from nlohmann's tree instead.
+// Both must say the same.
+TEST(GeminiStream, EventsSimdjsonRefusesSayTheSame) {
+  auto fast = NewGeminiTranslator(Info(true, true));
+  auto tree = NewGeminiTranslator(Info(true, true));
+  std::vector<std::string> fast_out, tree_out;
+  fast->TranslateEvent(R"({"candidates":[{"content":{"parts":[{"text":"big"}]},"index":0}],
+      "usageMetadata":{"promptTokenCount":-3,"totalTokenCount":5}})", fast_out);
+  tree->TranslateEvent(R"({"candidates":[{"content":{"parts":[{"text":"big"}]},"index":0}],
+      "usageMetadata":{"promptTokenCount":100000000000000000000000,"totalTokenCount":5}})", tree_out);
+  fast->Finish(fast_out);
+  tree->Finish(tree_out);
+  ASSERT_EQ(fast_out.size(), 2u);
+  EXPECT_EQ(fast_out, tree_out);
+  EXPECT_EQ(json::parse(fast_out[1])["usage"], json::parse(R"({"prompt_tokens":0,"completion_tokens":0,"total_tokens":5})"));
+}
+
+// A repeated key counts with its last value, as in nlohmann's tree; a value of
+// the wrong type is as good as none.
+TEST(GeminiStream, RepeatedKeysCountWithTheirLastValue) {
+  auto translator = NewGeminiTranslator(Info(true));
+  auto chunks = Feed(*translator, {
+      R"({"candidates":[{"index":3,"index":"x","content":{"parts":[{"text":"a","text":"b","thought":true,"thought":0}]},
+                         "finishReason":"STOP","finishReason":7}],
+          "candidates":[{"index":2,"content":{"parts":[{"text":"c"}]},"content":{"parts":[{"text":"d"}]}}]})",
+  });
+  ASSERT_EQ(chunks.size(), 1u);
+  EXPECT_EQ(chunks[0]["choices"][0]["index"], 2);
+  EXPECT_EQ(chunks[0]["choices"][0]["delta"], json::parse(R"({"role":"assistant","content":"d"})"));
+  auto again = Feed(*NewGeminiTranslator(Info(true)), {
+      R"({"candidates":[{"index":3,"index":"x","content":{"parts":[{"text":"a","text":"b","thought":true,"thought":0}]},
+                         "finishReason":"STOP","finishReason":7}]})",
+  });
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_EQ(again[0]["choices"][0]["index"], 0);
+  EXPECT_EQ(again[0]["choices"][0]["delta"], json::parse(R"({"role":"assistant","content":"b"})"));
+  EXPECT_TRUE(again[0]["choices"][0]["finish_reason"].is_null());
+}
+
 TEST(GeminiStream, NoUsageChunkUnlessAsked) {
   auto translator = NewGeminiTranslator(Info(true, false));
   Feed(*translator, {R"({"candidates":[{"content":{"parts":[{"text":"x"}]},"finishReason":"STOP"}],
