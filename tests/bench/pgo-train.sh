@@ -18,6 +18,7 @@
 # About 20 seconds; every wait has a timeout.
 set -euo pipefail
 
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 build_dir=${1:?usage: tests/bench/pgo-train.sh BUILD_DIR}
 dataplane=$build_dir/dataplane/switchboard-dataplane
 mock=$build_dir/tests/bench/mock_upstream
@@ -88,20 +89,7 @@ modelProviders:
     modelName: mock-model
     processorChain: roleplay
 processorChains:
-  roleplay:
-    - type: nosys
-    - type: overridesamplers
-      temperature: 0.7
-      minP: 0.05
-      topP: unset
-    - type: regex
-      pattern: '\bcolour\b'
-      flags: gi
-      replacement: color
-    - type: regex
-      pattern: '\*([^*]{1,200})\*'
-      flags: g
-      replacement: '_\$1_'
+$(cat "$here/roleplay-chain.yaml")
 YAML
 
 "$dataplane" --config "$work/config.yaml" --listen 127.0.0.1:0 --admin-listen 127.0.0.1:0 \

@@ -446,23 +446,7 @@ modelProviders:
     modelName: mock-model
     processorChain: roleplay
 processorChains:
-  # What a roleplay front end typically runs: system prompts as user turns,
-  # forced samplers, and find/replace over every message.
-  roleplay:
-    - type: nosys
-    - type: overridesamplers
-      temperature: 0.7
-      minP: 0.05
-      repetitionPenalty: 1.1
-      topP: unset
-    - type: regex
-      pattern: '\bcolour\b'
-      flags: gi
-      replacement: color
-    - type: regex
-      pattern: '\*([^*]{1,200})\*'
-      flags: g
-      replacement: '_\$1_'
+$(cat "$here/roleplay-chain.yaml")
 YAML
 
 # Pinned to one core, a second I/O thread would only add switches (the mock has
