@@ -39,26 +39,16 @@ trap cleanup EXIT
 
 fail() { echo "pgo-train: $*" >&2; exit 1; }
 
-# wait_ready LOG: the process's "ready" line, within 20 seconds.
-wait_ready() {
-  local i
-  for ((i = 0; i < 200; i++)); do
-    if grep -q '"msg":"ready"' "$1" 2>/dev/null; then return 0; fi
-    sleep 0.1
-  done
-  fail "no ready line in $1 after 20 s: $(tail -n 3 "$1" 2>/dev/null)"
-}
-# api_of LOG: the "api" address of its ready line.
-api_of() { sed -n 's/.*"msg":"ready".*"api":"\([^"]*\)".*/\1/p' "$1" | head -n 1; }
+bench_script=pgo-train
+# shellcheck source=ready.sh
+source "$here/ready.sh"
 
 "$mock" --port 0 --threads 1 2>"$work/mock.log" &
 pids+=($!)
+mock_api=$(wait_ready $! "$work/mock.log" "mock_upstream") || exit 1
 "$mock" --port 0 --threads 1 --chunks 20 --chunk-bytes 16 --chunk-delay-ms 2 2>"$work/mock-delay.log" &
 pids+=($!)
-wait_ready "$work/mock.log"
-wait_ready "$work/mock-delay.log"
-mock_api=$(api_of "$work/mock.log")
-mock_delay_api=$(api_of "$work/mock-delay.log")
+mock_delay_api=$(wait_ready $! "$work/mock-delay.log" "mock_upstream (delay)") || exit 1
 
 cat >"$work/config.yaml" <<YAML
 keyProviders:
@@ -96,9 +86,8 @@ YAML
   2>"$work/dataplane.log" &
 dataplane_pid=$!
 pids+=($dataplane_pid)
-wait_ready "$work/dataplane.log"
-api=$(api_of "$work/dataplane.log")
-admin=$(sed -n 's/.*"msg":"ready".*"admin":"\([^"]*\)".*/\1/p' "$work/dataplane.log" | head -n 1)
+api=$(wait_ready "$dataplane_pid" "$work/dataplane.log" "switchboard-dataplane") || exit 1
+admin=$(wait_ready "$dataplane_pid" "$work/dataplane.log" "switchboard-dataplane" admin) || exit 1
 
 # phase NAME LOADGEN-ARGS...: one loadgen run; fails on an error or on nothing done.
 phase() {

@@ -156,27 +156,9 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# wait_ready PID LOG NAME [FIELD]: waits for the {"msg":"ready",...} line in LOG
-# and prints its FIELD (default "api"), a HOST:PORT.
-wait_ready() {
-  local pid=$1 log=$2 name=$3 field=${4:-api} value=
-  local deadline=$((SECONDS + kReadyTimeoutSeconds))
-  while [[ -z "$value" ]]; do
-    if ! kill -0 "$pid" 2>/dev/null; then
-      echo "run.sh: $name exited before it was ready; its stderr:" >&2
-      tail -n 20 "$log" >&2
-      return 1
-    fi
-    if ((SECONDS >= deadline)); then
-      echo "run.sh: $name not ready within ${kReadyTimeoutSeconds} s; its stderr:" >&2
-      tail -n 20 "$log" >&2
-      return 1
-    fi
-    value=$(grep -m1 '"msg":"ready"' "$log" 2>/dev/null | sed -n "s/.*\"$field\":\"\\([^\"]*\\)\".*/\\1/p" || true)
-    [[ -n "$value" ]] || sleep 0.05
-  done
-  echo "$value"
-}
+bench_script=run.sh
+# shellcheck source=ready.sh
+source "$here/ready.sh"
 
 # post HOST:PORT PATH BODY [HEADER...]: one request with Connection: close over
 # bash's /dev/tcp (no curl needed); prints the raw response.
