@@ -19,14 +19,6 @@ using nlohmann::json;
 // none, and counts are capped far above any real one, so that sums of them
 // cannot overflow (fuzz: sse_translators).
 constexpr int64_t kMaxCount = int64_t{1} << 48;
-int64_t Count(const json& object, const char* name) {
-  auto it = object.find(name);
-  if (it == object.end() || !it->is_number_integer()) return -1;
-  if (it->is_number_unsigned()) return static_cast<int64_t>(std::min<uint64_t>(it->get<uint64_t>(), kMaxCount));
-  int64_t value = it->get<int64_t>();
-  return value < 0 ? -1 : std::min(value, kMaxCount);
-}
-// The same of a simdjson value.
 int64_t Count(simdjson::dom::element value) {
   switch (value.type()) {
     case simdjson::dom::element_type::UINT64:
@@ -52,123 +44,106 @@ struct CandidateText {
   std::string finish;  // Gemini's finishReason, empty while unfinished
 };
 
-std::vector<CandidateText> ReadCandidates(const json& response) {
-  std::vector<CandidateText> out;
-  auto candidates = response.find("candidates");
-  if (candidates == response.end() || !candidates->is_array()) return out;
-  int position = 0;
-  for (const auto& candidate : *candidates) {
-    CandidateText text;
-    text.index = position++;
-    if (!candidate.is_object()) continue;
-    if (auto index = candidate.find("index"); index != candidate.end() && index->is_number_integer()) {
-      text.index = index->get<int>();
-    }
-    if (auto reason = candidate.find("finishReason"); reason != candidate.end() && reason->is_string()) {
-      text.finish = reason->get<std::string>();
-    }
-    auto content = candidate.find("content");
-    if (content != candidate.end() && content->is_object()) {
-      auto parts = content->find("parts");
-      if (parts != content->end() && parts->is_array()) {
-        for (const auto& part : *parts) {
-          if (!part.is_object()) continue;
-          auto t = part.find("text");
-          if (t == part.end() || !t->is_string()) continue;  // function calls etc. are not translated
-          auto thought = part.find("thought");
-          bool is_thought = thought != part.end() && thought->is_boolean() && thought->get<bool>();
-          (is_thought ? text.reasoning : text.content) += t->get_ref<const std::string&>();
+// What one GenerateContentResponse (a whole answer, or one streamed event)
+// says, read straight from simdjson's document: no tree is built. A repeated
+// key counts with its last value, as in nlohmann's tree; a value of the wrong
+// type is as good as none.
+struct ResponseContent {
+  std::vector<CandidateText> candidates;  // in the order sent
+  std::optional<UsageCounts> usage;       // usageMetadata, when an object
+  bool error = false;                     // an "error" member, whatever its value
+  int64_t error_code = -1;                // error.code
+  std::string block_reason;               // promptFeedback.blockReason when no candidate came
+};
+
+using simdjson::dom::element;
+using simdjson::dom::key_value_pair;
+
+CandidateText ReadCandidate(element candidate, int position) {
+  CandidateText text;
+  text.index = position;
+  element parts;
+  bool has_parts = false;
+  for (key_value_pair field : simdjson::dom::object(candidate)) {
+    if (field.key == "index") {
+      if (field.value.is_int64()) text.index = static_cast<int>(int64_t(field.value));
+      else if (field.value.is_uint64()) text.index = static_cast<int>(uint64_t(field.value));
+      else text.index = position;
+    } else if (field.key == "finishReason") {
+      text.finish = field.value.is_string() ? std::string(std::string_view(field.value)) : std::string();
+    } else if (field.key == "content") {
+      has_parts = false;
+      if (!field.value.is_object()) continue;
+      for (key_value_pair inner : simdjson::dom::object(field.value)) {
+        if (inner.key == "parts") {
+          has_parts = true;
+          parts = inner.value;
         }
       }
     }
-    out.push_back(std::move(text));
   }
-  return out;
+  if (!has_parts || !parts.is_array()) return text;
+  for (element part : simdjson::dom::array(parts)) {
+    if (!part.is_object()) continue;
+    std::string_view part_text;
+    bool has_text = false, is_thought = false;
+    for (key_value_pair field : simdjson::dom::object(part)) {
+      if (field.key == "text") {
+        has_text = field.value.is_string();
+        if (has_text) part_text = std::string_view(field.value);
+      } else if (field.key == "thought") {
+        is_thought = field.value.is_bool() && bool(field.value);
+      }
+    }
+    if (!has_text) continue;  // function calls etc. are not translated
+    (is_thought ? text.reasoning : text.content) += part_text;
+  }
+  return text;
 }
 
-// One streamed event read straight from simdjson's document, without a tree:
-// the usual event (candidates, maybe usageMetadata) costs a third of what
-// parsing it into a tree and reading that did. Empty (the caller reads the
-// tree instead, which decides) when simdjson refuses the text (integers beyond
-// 64 bits, say), when it is not an object, and for what only the tree path
-// handles: an "error", or no candidates (a blocked prompt). A repeated key
-// counts with its last value, as in nlohmann's tree.
-struct FastEvent {
-  std::vector<CandidateText> candidates;
-  std::optional<UsageCounts> usage;
-};
-
-std::optional<FastEvent> ReadEventFast(std::string_view text) {
-  using simdjson::dom::element;
-  using simdjson::dom::key_value_pair;
-  std::optional<simdjson::dom::parser> own;
-  element root;
-  if (ThreadParser(text.size(), own).parse(text.data(), text.size(), true).get(root) != simdjson::SUCCESS ||
-      !root.is_object()) {
-    return std::nullopt;
-  }
-  element candidates, usage;
-  bool has_candidates = false, has_usage = false;
-  for (key_value_pair field : simdjson::dom::object(root)) {
-    if (field.key == "error") return std::nullopt;
+// `object` must be an object.
+ResponseContent ReadResponse(element object) {
+  ResponseContent out;
+  element candidates, usage, error, feedback;
+  bool has_candidates = false, has_usage = false, has_feedback = false;
+  for (key_value_pair field : simdjson::dom::object(object)) {
     if (field.key == "candidates") {
       has_candidates = true;
       candidates = field.value;
     } else if (field.key == "usageMetadata") {
       has_usage = true;
       usage = field.value;
+    } else if (field.key == "error") {
+      out.error = true;
+      error = field.value;
+    } else if (field.key == "promptFeedback") {
+      has_feedback = true;
+      feedback = field.value;
     }
   }
-  if (!has_candidates || !candidates.is_array() || simdjson::dom::array(candidates).size() == 0) return std::nullopt;
-
-  FastEvent event;
-  int position = 0;
-  for (element candidate : simdjson::dom::array(candidates)) {
-    CandidateText text;
-    const int position_here = position++;
-    text.index = position_here;
-    if (!candidate.is_object()) continue;
-    element parts;
-    bool has_parts = false;
-    for (key_value_pair field : simdjson::dom::object(candidate)) {
-      if (field.key == "index") {
-        if (field.value.is_int64()) text.index = static_cast<int>(int64_t(field.value));
-        else if (field.value.is_uint64()) text.index = static_cast<int>(uint64_t(field.value));
-        else text.index = position_here;
-      } else if (field.key == "finishReason") {
-        text.finish = field.value.is_string() ? std::string(std::string_view(field.value)) : std::string();
-      } else if (field.key == "content") {
-        has_parts = false;
-        if (!field.value.is_object()) continue;
-        for (key_value_pair inner : simdjson::dom::object(field.value)) {
-          if (inner.key == "parts") {
-            has_parts = true;
-            parts = inner.value;
-          }
-        }
+  if (out.error && error.is_object()) {
+    for (key_value_pair field : simdjson::dom::object(error)) {
+      if (field.key == "code") out.error_code = Count(field.value);
+    }
+  }
+  bool any_candidate = false;
+  if (has_candidates && candidates.is_array()) {
+    int position = 0;
+    for (element candidate : simdjson::dom::array(candidates)) {
+      any_candidate = true;
+      const int position_here = position++;
+      if (candidate.is_object()) out.candidates.push_back(ReadCandidate(candidate, position_here));
+    }
+  }
+  if (!any_candidate && has_feedback && feedback.is_object()) {
+    for (key_value_pair field : simdjson::dom::object(feedback)) {
+      if (field.key == "blockReason") {
+        out.block_reason = field.value.is_string() ? std::string(std::string_view(field.value)) : std::string();
       }
     }
-    if (has_parts && parts.is_array()) {
-      for (element part : simdjson::dom::array(parts)) {
-        if (!part.is_object()) continue;
-        std::string_view part_text;
-        bool has_text = false, is_thought = false;
-        for (key_value_pair field : simdjson::dom::object(part)) {
-          if (field.key == "text") {
-            has_text = field.value.is_string();
-            if (has_text) part_text = std::string_view(field.value);
-          } else if (field.key == "thought") {
-            is_thought = field.value.is_bool() && bool(field.value);
-          }
-        }
-        if (!has_text) continue;  // function calls etc. are not translated
-        (is_thought ? text.reasoning : text.content) += part_text;
-      }
-    }
-    event.candidates.push_back(std::move(text));
   }
   if (has_usage && usage.is_object()) {
-    UsageCounts& counts = event.usage.emplace();
+    UsageCounts& counts = out.usage.emplace();
     for (key_value_pair field : simdjson::dom::object(usage)) {
       if (field.key == "promptTokenCount") counts.prompt = Count(field.value);
       else if (field.key == "candidatesTokenCount") counts.candidates = Count(field.value);
@@ -177,31 +152,23 @@ std::optional<FastEvent> ReadEventFast(std::string_view text) {
       else if (field.key == "cachedContentTokenCount") counts.cached = Count(field.value);
     }
   }
-  return event;
-}
-
-// `text` parsed, or a discarded value where nlohmann::json::parse(text, nullptr,
-// false) would give one. ParseJson validates with simdjson and builds the same
-// tree: nlohmann's own lexer took about 30 % of a streamed Gemini answer's
-// instructions, one character at a time.
-json ParseOrDiscard(std::string_view text) {
-  json out;
-  try {
-    ParseJson(text, out);
-  } catch (const json::exception&) {
-    return json(json::value_t::discarded);
-  }
   return out;
 }
 
-// promptFeedback.blockReason when Gemini answered no candidate at all, else empty.
-std::string BlockReason(const json& response) {
-  auto candidates = response.find("candidates");
-  if (candidates != response.end() && candidates->is_array() && !candidates->empty()) return "";
-  auto feedback = response.find("promptFeedback");
-  if (feedback == response.end() || !feedback->is_object()) return "";
-  auto reason = feedback->find("blockReason");
-  return reason != feedback->end() && reason->is_string() ? reason->get<std::string>() : "";
+// `text` as simdjson's document: false when it is not JSON. simdjson refuses
+// some JSON nlohmann reads (an integer beyond 64 bits, which nlohmann keeps as
+// a double): such text is read as nlohmann writes it back, so both agree on
+// what is JSON. (Nesting deeper than simdjson's 1024 levels still fails; no
+// Gemini response nests like that.) The result lives until the thread's next
+// parse.
+bool ParseDocument(std::string_view text, std::optional<simdjson::dom::parser>& own, element& root) {
+  if (ThreadParser(text.size(), own).parse(text.data(), text.size(), true).get(root) == simdjson::SUCCESS) return true;
+  auto tree = nlohmann::json::parse(text, nullptr, false);
+  if (tree.is_discarded()) return false;
+  const std::string rewritten = DumpJson(tree);
+  own.reset();
+  return ThreadParser(rewritten.size(), own).parse(rewritten.data(), rewritten.size(), true).get(root) ==
+         simdjson::SUCCESS;
 }
 
 class GeminiTranslator : public ResponseTranslator {
@@ -209,47 +176,35 @@ class GeminiTranslator : public ResponseTranslator {
   explicit GeminiTranslator(RequestInfo info) : info_(std::move(info)) {}
 
   absl::StatusOr<std::string> TranslateBody(std::string body) override {
-    json parsed = ParseOrDiscard(body);
-    if (parsed.is_discarded()) return absl::InternalError("Gemini sent a response that is not JSON");
+    std::optional<simdjson::dom::parser> own;
+    element root;
+    if (!ParseDocument(body, own, root)) return absl::InternalError("Gemini sent a response that is not JSON");
     // streamGenerateContent without alt=sse answers a JSON list of responses.
-    std::vector<const json*> responses;
-    if (parsed.is_array()) {
-      for (const auto& item : parsed) responses.push_back(&item);
+    std::vector<element> responses;
+    if (root.is_array()) {
+      for (element item : simdjson::dom::array(root)) responses.push_back(item);
     } else {
-      responses.push_back(&parsed);
+      responses.push_back(root);
     }
     std::map<int, CandidateText> choices;
     std::string blocked;
-    for (const json* response : responses) {
-      if (!response->is_object()) return absl::InternalError("Gemini sent a response that is not a JSON object");
-      ReadUsage(*response);
-      if (std::string reason = BlockReason(*response); !reason.empty()) blocked = reason;
-      for (auto& candidate : ReadCandidates(*response)) {
+    for (element item : responses) {
+      if (!item.is_object()) return absl::InternalError("Gemini sent a response that is not a JSON object");
+      ResponseContent response = ReadResponse(item);
+      if (response.usage) ApplyUsage(*response.usage);
+      if (!response.block_reason.empty()) blocked = std::move(response.block_reason);
+      for (auto& candidate : response.candidates) {
         CandidateText& choice = choices[candidate.index];
         choice.content += candidate.content;
         choice.reasoning += candidate.reasoning;
-        if (!candidate.finish.empty()) choice.finish = candidate.finish;
+        if (!candidate.finish.empty()) choice.finish = std::move(candidate.finish);
       }
     }
     if (choices.empty()) {
       if (!blocked.empty()) return absl::InvalidArgumentError("Gemini blocked the prompt: " + blocked);
       return absl::InternalError("Gemini returned no candidates");
     }
-    json out_choices = json::array();
-    for (const auto& [index, choice] : choices) {
-      json message = {{"role", "assistant"}, {"content", choice.content}};
-      if (!choice.reasoning.empty()) message["reasoning_content"] = choice.reasoning;
-      out_choices.push_back({{"index", index},
-                             {"message", std::move(message)},
-                             {"finish_reason", MapFinish(choice.finish)}});
-    }
-    json out = {{"id", info_.id},
-                {"object", "chat.completion"},
-                {"created", info_.created},
-                {"model", info_.requested_model},
-                {"choices", std::move(out_choices)}};
-    if (usage_.known()) out["usage"] = UsageJson();
-    return DumpJson(out);
+    return CompletionText(choices);
   }
 
   void TranslateEvent(std::string_view data, std::vector<std::string>& out) override {
@@ -258,14 +213,25 @@ class GeminiTranslator : public ResponseTranslator {
       done_ = true;
       return;
     }
-    std::vector<CandidateText> candidates;
-    if (std::optional<FastEvent> fast = ReadEventFast(data)) {
-      if (fast->usage) ApplyUsage(*fast->usage);
-      candidates = std::move(fast->candidates);
-    } else if (!ReadEventTree(data, candidates, out)) {
+    std::optional<simdjson::dom::parser> own;
+    element root;
+    if (!ParseDocument(data, own, root) || !root.is_object()) return;  // not a GenerateContentResponse: nothing to say
+    ResponseContent response = ReadResponse(root);
+    if (response.error) {
+      // An error in the middle of a stream: show it to the client and stop.
+      const int status = response.error_code >= 400 && response.error_code < 600
+                             ? static_cast<int>(response.error_code) : 502;
+      out.push_back(ErrorBody(TranslateError(status, data)));
+      done_ = failed_ = true;
       return;
     }
-    for (const auto& candidate : candidates) {
+    if (response.usage) ApplyUsage(*response.usage);
+    if (!response.block_reason.empty()) {
+      out.push_back(ErrorBody(InvalidRequest("prompt_blocked", "Gemini blocked the prompt: " + response.block_reason)));
+      done_ = failed_ = true;
+      return;
+    }
+    for (const auto& candidate : response.candidates) {
       if (finished_[candidate.index]) continue;
       std::optional<std::string_view> finish;
       if (!candidate.finish.empty()) {
@@ -282,9 +248,12 @@ class GeminiTranslator : public ResponseTranslator {
   void Finish(std::vector<std::string>& out) override {
     // After an error event the stream ends with [DONE] alone.
     if (failed_ || !info_.include_usage || !usage_.known()) return;
-    json chunk = Chunk(json::array());
-    chunk["usage"] = UsageJson();
-    out.push_back(DumpJson(chunk));
+    std::string chunk = R"({"choices":[],)";
+    AppendCommon("chat.completion.chunk", chunk);
+    chunk += R"(,"usage":)";
+    AppendUsage(chunk);
+    chunk += '}';
+    out.push_back(std::move(chunk));
   }
 
   ClientError TranslateError(int status, std::string_view body) const override {
@@ -302,42 +271,6 @@ class GeminiTranslator : public ResponseTranslator {
   }
 
  private:
-  // An event the fast reader left to the tree: false when it says nothing more
-  // (not a GenerateContentResponse, or an error or a blocked prompt, which
-  // went out as an error payload and ended the stream).
-  bool ReadEventTree(std::string_view data, std::vector<CandidateText>& candidates, std::vector<std::string>& out) {
-    json response = ParseOrDiscard(data);
-    if (!response.is_object()) return false;  // not a GenerateContentResponse: nothing to say
-    if (auto error = response.find("error"); error != response.end()) {
-      // An error in the middle of a stream: show it to the client and stop.
-      int status = 502;
-      if (error->is_object()) {
-        if (int64_t code = Count(*error, "code"); code >= 400 && code < 600) status = static_cast<int>(code);
-      }
-      out.push_back(ErrorBody(TranslateError(status, data)));
-      done_ = failed_ = true;
-      return false;
-    }
-    ReadUsage(response);
-    if (std::string reason = BlockReason(response); !reason.empty()) {
-      out.push_back(ErrorBody(InvalidRequest("prompt_blocked", "Gemini blocked the prompt: " + reason)));
-      done_ = failed_ = true;
-      return false;
-    }
-    candidates = ReadCandidates(response);
-    return true;
-  }
-
-  void ReadUsage(const json& response) {
-    auto it = response.find("usageMetadata");
-    if (it == response.end() || !it->is_object()) return;
-    ApplyUsage({.prompt = Count(*it, "promptTokenCount"),
-                .candidates = Count(*it, "candidatesTokenCount"),
-                .thoughts = Count(*it, "thoughtsTokenCount"),
-                .total = Count(*it, "totalTokenCount"),
-                .cached = Count(*it, "cachedContentTokenCount")});
-  }
-
   void ApplyUsage(const UsageCounts& counts) {
     const int64_t prompt = counts.prompt, candidates = counts.candidates, thoughts = counts.thoughts,
                   total = counts.total;
@@ -356,19 +289,80 @@ class GeminiTranslator : public ResponseTranslator {
     cached_tokens_ = counts.cached;
   }
 
-  json UsageJson() const {
-    json usage = {{"prompt_tokens", std::max<int64_t>(usage_.prompt_tokens, 0)},
-                  {"completion_tokens", std::max<int64_t>(usage_.completion_tokens, 0)},
-                  {"total_tokens", std::max<int64_t>(usage_.total_tokens, 0)}};
-    if (reasoning_tokens_ >= 0) usage["completion_tokens_details"] = {{"reasoning_tokens", reasoning_tokens_}};
-    if (cached_tokens_ >= 0) usage["prompt_tokens_details"] = {{"cached_tokens", cached_tokens_}};
-    return usage;
+  // What follows is written straight, not built as a tree and dumped (which
+  // took about a quarter of a translated answer's instructions), with the
+  // keys in the order nlohmann writes them (sorted): the very bytes DumpJson
+  // of the tree writes (GeminiResponse.BodiesAreWhatTheTreeWouldWrite,
+  // GeminiStream.ChunksAreWhatTheTreeWouldWrite).
+
+  // The usage object.
+  void AppendUsage(std::string& out) const {
+    out += R"({"completion_tokens":)";
+    AppendJsonInteger(std::max<int64_t>(usage_.completion_tokens, 0), out);
+    if (reasoning_tokens_ >= 0) {
+      out += R"(,"completion_tokens_details":{"reasoning_tokens":)";
+      AppendJsonInteger(reasoning_tokens_, out);
+      out += '}';
+    }
+    out += R"(,"prompt_tokens":)";
+    AppendJsonInteger(std::max<int64_t>(usage_.prompt_tokens, 0), out);
+    if (cached_tokens_ >= 0) {
+      out += R"(,"prompt_tokens_details":{"cached_tokens":)";
+      AppendJsonInteger(cached_tokens_, out);
+      out += '}';
+    }
+    out += R"(,"total_tokens":)";
+    AppendJsonInteger(std::max<int64_t>(usage_.total_tokens, 0), out);
+    out += '}';
   }
 
-  // DumpJson(Chunk([{"index", "delta", "finish_reason"}])) for one choice,
-  // written straight: building the tree and writing it out took about a
-  // quarter of a streamed Gemini answer's instructions. Keys in nlohmann's
-  // order (sorted); the same bytes (GeminiStream.ChunksAreWhatTheTreeWouldWrite).
+  // The members every object has after "choices".
+  void AppendCommon(std::string_view object, std::string& out) const {
+    out += R"("created":)";
+    AppendJsonInteger(static_cast<int64_t>(info_.created), out);
+    out += R"(,"id":)";
+    AppendJsonStringReplacing(info_.id, out);
+    out += R"(,"model":)";
+    AppendJsonStringReplacing(info_.requested_model, out);
+    out += R"(,"object":")";
+    out += object;
+    out += '"';
+  }
+
+  // The chat.completion object for the choices of a whole answer.
+  std::string CompletionText(const std::map<int, CandidateText>& choices) {
+    std::string out;
+    size_t reserve = 256 + info_.id.size() + info_.requested_model.size();
+    for (const auto& [index, choice] : choices) reserve += 96 + choice.content.size() + choice.reasoning.size();
+    out.reserve(reserve);
+    out += R"({"choices":[)";
+    bool comma = false;
+    for (const auto& [index, choice] : choices) {
+      if (comma) out += ',';
+      comma = true;
+      out += R"({"finish_reason":)";
+      AppendJsonStringReplacing(MapFinish(choice.finish), out);
+      out += R"(,"index":)";
+      AppendJsonInteger(static_cast<int64_t>(index), out);
+      out += R"(,"message":{"content":)";
+      AppendJsonStringReplacing(choice.content, out);
+      if (!choice.reasoning.empty()) {
+        out += R"(,"reasoning_content":)";
+        AppendJsonStringReplacing(choice.reasoning, out);
+      }
+      out += R"(,"role":"assistant"}})";
+    }
+    out += "],";
+    AppendCommon("chat.completion", out);
+    if (usage_.known()) {
+      out += R"(,"usage":)";
+      AppendUsage(out);
+    }
+    out += '}';
+    return out;
+  }
+
+  // The chat.completion.chunk for one choice.
   std::string ChunkText(const CandidateText& candidate, bool with_role, std::optional<std::string_view> finish) const {
     std::string out;
     out.reserve(160 + info_.id.size() + info_.requested_model.size() + candidate.content.size() +
@@ -394,22 +388,10 @@ class GeminiTranslator : public ResponseTranslator {
     }
     out += R"(,"index":)";
     AppendJsonInteger(static_cast<int64_t>(candidate.index), out);
-    out += R"(}],"created":)";
-    AppendJsonInteger(static_cast<int64_t>(info_.created), out);
-    out += R"(,"id":)";
-    AppendJsonStringReplacing(info_.id, out);
-    out += R"(,"model":)";
-    AppendJsonStringReplacing(info_.requested_model, out);
-    out += R"(,"object":"chat.completion.chunk"})";
+    out += "}],";
+    AppendCommon("chat.completion.chunk", out);
+    out += '}';
     return out;
-  }
-
-  json Chunk(json choices) const {
-    return {{"id", info_.id},
-            {"object", "chat.completion.chunk"},
-            {"created", info_.created},
-            {"model", info_.requested_model},
-            {"choices", std::move(choices)}};
   }
 
   // OpenAI's finish_reason for Gemini's; a reason with no equivalent is noted

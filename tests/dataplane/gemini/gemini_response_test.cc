@@ -48,6 +48,93 @@ TEST(GeminiResponse, NonStreamedCompletion) {
   EXPECT_EQ(translator->usage().total_tokens, 22);
 }
 
+// The answer is written straight, not built as a tree: it must be the very
+// bytes nlohmann's tree of the same answer dumps to, with and without usage
+// and its details.
+TEST(GeminiResponse, BodiesAreWhatTheTreeWouldWrite) {
+  RequestInfo info = Info(false);
+  info.id = "chatcmpl-\"q\"\\";
+  info.requested_model = "gem\u00e9\x02";
+  auto expected = [&](json choices, json usage) {
+    json out = {{"id", info.id},
+                {"object", "chat.completion"},
+                {"created", info.created},
+                {"model", info.requested_model},
+                {"choices", std::move(choices)}};
+    if (!usage.is_null()) out["usage"] = std::move(usage);
+    return DumpJson(out);
+  };
+  auto choice = [](int index, json message, const char* finish) {
+    return json{{"index", index}, {"message", std::move(message)}, {"finish_reason", finish}};
+  };
+
+  auto with_details = NewGeminiTranslator(info)->TranslateBody(kThinkingBody);
+  ASSERT_TRUE(with_details.ok()) << with_details.status();
+  EXPECT_EQ(*with_details,
+            expected(json::array({choice(0,
+                                         {{"role", "assistant"},
+                                          {"content", "The answer is 4."},
+                                          {"reasoning_content", "Let me think."}},
+                                         "stop")}),
+                     {{"prompt_tokens", 10},
+                      {"completion_tokens", 12},
+                      {"total_tokens", 22},
+                      {"completion_tokens_details", {{"reasoning_tokens", 7}}},
+                      {"prompt_tokens_details", {{"cached_tokens", 3}}}}));
+
+  auto two = NewGeminiTranslator(info)->TranslateBody(R"({"candidates":[
+    {"content":{"parts":[{"text":"caf\u00e9 \"\n\u0001 \ud83d\ude00"}]},"finishReason":"MAX_TOKENS","index":3},
+    {"content":{"parts":[]},"finishReason":"SAFETY","index":1}],
+    "usageMetadata":{"promptTokenCount":4,"totalTokenCount":9}})");
+  ASSERT_TRUE(two.ok()) << two.status();
+  EXPECT_EQ(*two, expected(json::array({choice(1, {{"role", "assistant"}, {"content", ""}}, "content_filter"),
+                                        choice(3,
+                                               {{"role", "assistant"},
+                                                {"content", "caf\u00e9 \"\n\x01 \U0001F600"}},
+                                               "length")}),
+                           {{"prompt_tokens", 4}, {"completion_tokens", 0}, {"total_tokens", 9}}));
+
+  auto no_usage = NewGeminiTranslator(info)->TranslateBody(R"({"candidates":[{"content":{"parts":[{"text":"a"}]}}]})");
+  ASSERT_TRUE(no_usage.ok()) << no_usage.status();
+  EXPECT_EQ(*no_usage, expected(json::array({choice(0, {{"role", "assistant"}, {"content", "a"}}, "stop")}), nullptr));
+
+  // The usage chunk at the end of a stream, likewise.
+  RequestInfo streamed = info;
+  streamed.stream = streamed.include_usage = true;
+  auto translator = NewGeminiTranslator(streamed);
+  std::vector<std::string> out;
+  translator->TranslateEvent(R"({"candidates":[{"content":{"parts":[{"text":"x"}]}}],
+      "usageMetadata":{"promptTokenCount":2,"candidatesTokenCount":1,"thoughtsTokenCount":4,"totalTokenCount":7}})", out);
+  translator->Finish(out);
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[1], DumpJson(json{{"id", info.id},
+                                  {"object", "chat.completion.chunk"},
+                                  {"created", info.created},
+                                  {"model", info.requested_model},
+                                  {"choices", json::array()},
+                                  {"usage",
+                                   {{"prompt_tokens", 2},
+                                    {"completion_tokens", 5},
+                                    {"total_tokens", 7},
+                                    {"completion_tokens_details", {{"reasoning_tokens", 4}}}}}}));
+}
+
+// A whole answer simdjson refuses (an integer beyond 64 bits) is read as
+// nlohmann writes it back; one nobody reads is not JSON.
+TEST(GeminiResponse, AnswersSimdjsonRefusesAreRead) {
+  auto body = NewGeminiTranslator(Info(false))->TranslateBody(
+      R"({"candidates":[{"content":{"parts":[{"text":"big"}]},"index":0,"tokenCount":1000000000000000000000}],
+          "usageMetadata":{"promptTokenCount":1000000000000000000000,"candidatesTokenCount":2,"totalTokenCount":9}})");
+  ASSERT_TRUE(body.ok()) << body.status();
+  json out = json::parse(*body);
+  EXPECT_EQ(out["choices"][0]["message"]["content"], "big");
+  EXPECT_EQ(out["usage"], json::parse(R"({"prompt_tokens":0,"completion_tokens":2,"total_tokens":9})"));
+
+  auto broken = NewGeminiTranslator(Info(false))->TranslateBody(R"({"candidates":[{"content":)");
+  ASSERT_FALSE(broken.ok());
+  EXPECT_EQ(broken.status().message(), "Gemini sent a response that is not JSON");
+}
+
 TEST(GeminiResponse, SeveralCandidatesAndNoUsage) {
   auto translator = NewGeminiTranslator(Info(false));
   auto body = translator->TranslateBody(R"({"candidates":[
@@ -187,9 +274,9 @@ TEST(GeminiStream, ChunksAreWhatTheTreeWouldWrite) {
   for (size_t i = 0; i < out.size(); ++i) EXPECT_EQ(out[i], expected[i]) << "chunk " << i;
 }
 
-// Most events are read straight from simdjson's document; one simdjson
-// refuses (an integer beyond 64 bits) is read from nlohmann's tree instead.
-// Both must say the same.
+// Events are read from simdjson's document; one simdjson refuses (an integer
+// beyond 64 bits) is read as nlohmann writes it back (the integer as a
+// double). Both must say the same.
 TEST(GeminiStream, EventsSimdjsonRefusesSayTheSame) {
   auto fast = NewGeminiTranslator(Info(true, true));
   auto tree = NewGeminiTranslator(Info(true, true));
