@@ -33,11 +33,11 @@ class GeminiAdapter : public Adapter {
   std::unique_ptr<ResponseTranslator> NewTranslator(const RequestInfo& info) const override;
 };
 
-// The Gemini request body for an OpenAI chat request (what BuildRequest sends).
-// Changes the client should hear about (more than five stop sequences) are
-// appended to `warnings` when given.
-absl::StatusOr<nlohmann::json> GeminiRequestBody(const nlohmann::json& request, const GeminiOptions& options = {},
-                                                 std::vector<std::string>* warnings = nullptr);
+// The Gemini request body (JSON text) for an OpenAI chat request: what
+// BuildRequest sends. Changes the client should hear about (more than five
+// stop sequences) are appended to `warnings` when given.
+absl::StatusOr<std::string> GeminiRequestBody(const nlohmann::json& request, const GeminiOptions& options = {},
+                                              std::vector<std::string>* warnings = nullptr);
 
 // The Gemini URL rule (FireRouter's): after dropping one trailing '/', a URL
 // ending in `v1beta/models` is kept, one ending in `v1beta` gets `/models`, any

@@ -19,8 +19,20 @@ bool EndsWith(std::string_view s, std::string_view suffix) {
 
 absl::Status Invalid(std::string message) { return absl::InvalidArgumentError(std::move(message)); }
 
-// `{"inlineData":{mimeType,data}}` from "data:<mime>;base64,<data>".
-absl::StatusOr<json> ImagePart(const json& part) {
+// One Gemini part: text, or an image sent inline. The views point into the
+// client's request, which outlives the body written from them.
+struct Part {
+  std::string_view text;       // a text part, when `mime_type` is empty
+  std::string_view mime_type;  // an inlineData part: its mimeType ...
+  std::string_view data;       // ... and its base64 data
+
+  static Part Text(std::string_view text) { return {text, {}, {}}; }
+  static Part Image(std::string_view mime_type, std::string_view data) { return {{}, mime_type, data}; }
+};
+using Parts = std::vector<Part>;
+
+// The inlineData part for "data:<mime>;base64,<data>".
+absl::StatusOr<Part> ImagePart(const json& part) {
   const json* url = nullptr;
   if (auto it = part.find("image_url"); it != part.end()) {
     if (it->is_string()) {
@@ -41,23 +53,25 @@ absl::StatusOr<json> ImagePart(const json& part) {
   if (comma == std::string_view::npos || !EndsWith(meta, ";base64") || meta.size() == 7) {
     return Invalid("An image data URL must look like data:<mime type>;base64,<data>.");
   }
-  json inline_data = {{"mimeType", std::string(meta.substr(0, meta.size() - 7))},
-                      {"data", std::string(text.substr(comma + 1))}};
-  return json{{"inlineData", std::move(inline_data)}};
+  return Part::Image(meta.substr(0, meta.size() - 7), text.substr(comma + 1));
 }
 
-// A message's content -> Gemini parts (empty text is dropped: Gemini rejects it).
-absl::StatusOr<json> Parts(const json& content) {
-  json parts = json::array();
-  if (content.is_null()) return parts;
-  if (content.is_string()) {
-    if (!content.get_ref<const std::string&>().empty()) parts.push_back({{"text", content}});
-    return parts;
+// A message's content -> Gemini parts, appended to `parts` (empty text is
+// dropped: Gemini rejects it).
+absl::Status AppendParts(const json* content, Parts& parts) {
+  auto text_part = [&parts](const json& text) {
+    const auto& value = text.get_ref<const std::string&>();
+    if (!value.empty()) parts.push_back(Part::Text(value));
+  };
+  if (content == nullptr || content->is_null()) return absl::OkStatus();
+  if (content->is_string()) {
+    text_part(*content);
+    return absl::OkStatus();
   }
-  if (!content.is_array()) return Invalid("A message's content must be a string or a list of parts.");
-  for (const auto& part : content) {
+  if (!content->is_array()) return Invalid("A message's content must be a string or a list of parts.");
+  for (const auto& part : *content) {
     if (part.is_string()) {
-      if (!part.get_ref<const std::string&>().empty()) parts.push_back({{"text", part}});
+      text_part(part);
       continue;
     }
     auto type = part.is_object() ? part.find("type") : part.end();
@@ -68,15 +82,44 @@ absl::StatusOr<json> Parts(const json& content) {
     if (name == "text") {
       auto text = part.find("text");
       if (text == part.end() || !text->is_string()) return Invalid("A text content part needs 'text' (a string).");
-      if (!text->get_ref<const std::string&>().empty()) parts.push_back({{"text", *text}});
+      text_part(*text);
     } else if (name == "image_url") {
-      ASSIGN_OR_RETURN(json image, ImagePart(part));
-      parts.push_back(std::move(image));
+      ASSIGN_OR_RETURN(Part image, ImagePart(part));
+      parts.push_back(image);
     } else {
       return Invalid("Content parts of type '" + name + "' are not supported for Gemini models.");
     }
   }
-  return parts;
+  return absl::OkStatus();
+}
+
+// {"parts":[...]}, then the role when there is one; keys in the order
+// nlohmann writes them (sorted), as the rest of the body.
+void AppendContent(const Parts& parts, std::string_view role, std::string& out) {
+  out += R"({"parts":[)";
+  bool comma = false;
+  for (const Part& part : parts) {
+    if (comma) out += ',';
+    comma = true;
+    if (part.mime_type.empty()) {
+      out += R"({"text":)";
+      AppendJsonStringReplacing(part.text, out);
+    } else {
+      out += R"({"inlineData":{"data":)";
+      AppendJsonStringReplacing(part.data, out);
+      out += R"(,"mimeType":)";
+      AppendJsonStringReplacing(part.mime_type, out);
+      out += '}';
+    }
+    out += '}';
+  }
+  out += ']';
+  if (!role.empty()) {
+    out += R"(,"role":")";
+    out += role;
+    out += '"';
+  }
+  out += '}';
 }
 
 absl::Status CopyNumber(const json& request, const char* from, json& config, const char* to) {
@@ -176,14 +219,20 @@ absl::Status GenerationConfig(const json& request, const GeminiOptions& options,
 
 // Every category, at OFF unless the model's config says otherwise (what
 // roleplay clients send; some models want BLOCK_NONE instead).
-json SafetySettings(const GeminiOptions& options) {
-  json settings = json::array();
+void AppendSafetySettings(const GeminiOptions& options, std::string& out) {
+  out += '[';
+  bool comma = false;
   for (std::string_view category : config::kGeminiHarmCategories) {
+    if (comma) out += ',';
+    comma = true;
     auto it = options.safety_thresholds.find(std::string(category));
-    std::string threshold = it != options.safety_thresholds.end() ? it->second : "OFF";
-    settings.push_back({{"category", category}, {"threshold", std::move(threshold)}});
+    out += R"({"category":)";
+    AppendJsonStringReplacing(category, out);
+    out += R"(,"threshold":)";
+    AppendJsonStringReplacing(it != options.safety_thresholds.end() ? std::string_view(it->second) : "OFF", out);
+    out += '}';
   }
-  return settings;
+  out += ']';
 }
 
 }  // namespace
@@ -196,62 +245,90 @@ std::string NormalizeGeminiUrl(std::string_view url) {
   return std::string(trimmed) + "/v1beta/models";
 }
 
-absl::StatusOr<json> GeminiRequestBody(const json& request, const GeminiOptions& options,
-                                       std::vector<std::string>* warnings) {
+absl::StatusOr<std::string> GeminiRequestBody(const json& request, const GeminiOptions& options,
+                                              std::vector<std::string>* warnings) {
   auto messages = request.find("messages");
   if (messages == request.end() || !messages->is_array()) return Invalid("'messages' must be a list of messages.");
 
-  json system_parts = json::array();
-  json contents = json::array();
+  struct Turn {
+    bool model;  // else a user turn
+    Parts parts;
+  };
+  Parts system_parts;
+  std::vector<Turn> contents;
+  contents.reserve(messages->size() + 1);
+  contents.push_back({false, {Part::Text(".")}});  // kept only when the first turn is the model's: see below
+  size_t text_bytes = 0;
+  Parts parts;
   for (const auto& message : *messages) {
     if (!message.is_object()) return Invalid("Each message must be an object.");
     auto role_it = message.find("role");
-    std::string role = role_it != message.end() && role_it->is_string() ? role_it->get<std::string>() : "";
+    std::string_view role = role_it != message.end() && role_it->is_string()
+                                ? std::string_view(role_it->get_ref<const std::string&>()) : std::string_view();
     auto content = message.find("content");
-    ASSIGN_OR_RETURN(json parts, Parts(content == message.end() ? json() : *content));
+    parts.clear();
+    RETURN_IF_ERROR(AppendParts(content == message.end() ? nullptr : &*content, parts));
+    for (const Part& part : parts) text_bytes += part.text.size() + part.data.size();
     // Leading system/developer messages are the system instruction (unless the
     // model's config says systemInstruction: false); once the conversation
     // started, every role but assistant is a user turn.
-    if (options.system_instruction && contents.empty() && (role == "system" || role == "developer")) {
-      for (auto& part : parts) {
-        if (!part.contains("text")) return Invalid("System messages may only hold text for Gemini models.");
-        system_parts.push_back(std::move(part));
+    if (options.system_instruction && contents.size() == 1 && (role == "system" || role == "developer")) {
+      for (const Part& part : parts) {
+        if (!part.mime_type.empty()) return Invalid("System messages may only hold text for Gemini models.");
+        system_parts.push_back(part);
       }
       continue;
     }
     if (parts.empty()) continue;  // Gemini rejects a turn without parts
-    std::string gemini_role = role == "assistant" ? "model" : "user";
-    if (!contents.empty() && contents.back()["role"] == gemini_role) {
+    const bool model = role == "assistant";
+    if (contents.size() > 1 && contents.back().model == model) {
       // Gemini wants user and model turns to alternate: merge same-role neighbours.
-      for (auto& part : parts) contents.back()["parts"].push_back(std::move(part));
+      contents.back().parts.insert(contents.back().parts.end(), parts.begin(), parts.end());
     } else {
-      contents.push_back({{"role", gemini_role}, {"parts", std::move(parts)}});
+      contents.push_back({model, parts});
     }
   }
+  if (contents.size() == 1) return Invalid("The request has no user or assistant message with content.");
   // Google's reference does not say that the first content must be a user turn
   // (Content.role is just "user" or "model"), but the API has been reported to
   // refuse a history that starts with a model turn ("Please ensure that
   // multiturn requests alternate between user and model"), so a minimal user
   // turn goes first.
-  if (!contents.empty() && contents.front()["role"] == "model") {
-    contents.insert(contents.begin(), json{{"role", "user"}, {"parts", json::array({json{{"text", "."}}})}});
-  }
-  if (contents.empty()) return Invalid("The request has no user or assistant message with content.");
+  const size_t first = contents[1].model ? 0 : 1;
 
-  json body = {{"contents", std::move(contents)}};
-  if (!system_parts.empty()) body["systemInstruction"] = {{"parts", std::move(system_parts)}};
   json config = json::object();
   std::vector<std::string> ignored;
   RETURN_IF_ERROR(GenerationConfig(request, options, config, warnings != nullptr ? *warnings : ignored));
-  if (!config.empty()) body["generationConfig"] = std::move(config);
-  body["safetySettings"] = SafetySettings(options);
-  return body;
+
+  // Written straight from the client's strings, in the order nlohmann writes
+  // a tree's keys: building the body as a tree copied every string of the
+  // conversation and took half of a Gemini request's instructions.
+  std::string out;
+  out.reserve(text_bytes + text_bytes / 8 + 64 * contents.size() + 512);
+  out += R"({"contents":[)";
+  for (size_t i = first; i < contents.size(); ++i) {
+    if (i != first) out += ',';
+    AppendContent(contents[i].parts, contents[i].model ? "model" : "user", out);
+  }
+  out += ']';
+  if (!config.empty()) {
+    out += R"(,"generationConfig":)";
+    out += DumpJson(config);
+  }
+  out += R"(,"safetySettings":)";
+  AppendSafetySettings(options, out);
+  if (!system_parts.empty()) {
+    out += R"(,"systemInstruction":)";
+    AppendContent(system_parts, "", out);
+  }
+  out += '}';
+  return out;
 }
 
 absl::StatusOr<UpstreamRequest> GeminiAdapter::BuildRequest(const Target& target, json request,
                                                             std::string_view key) const {
   std::vector<std::string> warnings;
-  ASSIGN_OR_RETURN(json body, GeminiRequestBody(request, target.gemini, &warnings));
+  ASSIGN_OR_RETURN(std::string body, GeminiRequestBody(request, target.gemini, &warnings));
   bool stream = false;
   if (auto it = request.find("stream"); it != request.end() && it->is_boolean()) stream = it->get<bool>();
   std::string_view model = target.model_name;
@@ -267,7 +344,7 @@ absl::StatusOr<UpstreamRequest> GeminiAdapter::BuildRequest(const Target& target
   out.headers.emplace_back("Content-Type", "application/json");
   out.headers.emplace_back("Accept", stream ? "text/event-stream" : "application/json");
   if (!key.empty()) out.headers.emplace_back("x-goog-api-key", std::string(key));
-  out.body = DumpJson(body);
+  out.body = std::move(body);
   out.warnings = std::move(warnings);
   return out;
 }

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "common/json_write.h"
 #include "dataplane/providers/gemini.h"
 
 namespace switchboard::providers {
@@ -30,7 +31,7 @@ std::string Header(const UpstreamRequest& r, const std::string& name) {
 json Body(const std::string& client) {
   auto body = GeminiRequestBody(json::parse(client));
   EXPECT_TRUE(body.ok()) << body.status();
-  return body.ok() ? *body : json();
+  return body.ok() ? json::parse(*body) : json();
 }
 
 TEST(NormalizeGeminiUrl, FireRouterRules) {
@@ -195,7 +196,7 @@ TEST(GeminiRequest, ReasoningEffort) {
 json BodyWith(const std::string& client, const GeminiOptions& options) {
   auto body = GeminiRequestBody(json::parse(client), options);
   EXPECT_TRUE(body.ok()) << body.status();
-  return body.ok() ? *body : json();
+  return body.ok() ? json::parse(*body) : json();
 }
 
 TEST(GeminiRequest, SystemInstructionFalseSendsSystemTextAsUserTurns) {
@@ -327,6 +328,34 @@ TEST(GeminiRequest, PartsOfEveryShape) {
     {"inlineData":{"mimeType":"image/jpeg","data":"/9j/4AAQ"}},{"text":"caption"}]}])");
   EXPECT_EQ(body["contents"], expected);
 }
+
+// The body is written straight from the client's strings, not built as a tree:
+// it must be what nlohmann writes for the same value (sorted keys, the same
+// escapes), with every kind of member present.
+TEST(GeminiRequest, BodyIsWrittenAsTheTreeWouldBe) {
+  GeminiOptions options;
+  options.safety_thresholds["HARM_CATEGORY_HARASSMENT"] = "BLOCK_NONE";
+  options.thinking_budget = 128;
+  auto body = GeminiRequestBody(json::parse(R"({"messages":[
+      {"role":"system","content":"You are \"Aria\".\n\u0001\t</script>"},
+      {"role":"developer","content":[{"type":"text","text":"caf\u00e9 \ud83d\ude00"}]},
+      {"role":"assistant","content":"*waves*"},
+      {"role":"assistant","content":[{"type":"image_url","image_url":{"url":"data:image/png;base64,iVBOR\/w=="}}]},
+      {"role":"user","content":"\\ back"},{"role":"tool","content":"t"}],
+    "temperature":0.7,"max_tokens":300,"stop":["\n{{user}}:"],
+    "response_format":{"type":"json_schema","json_schema":{"schema":{"type":"object","b":1,"a":[2]}}}})"),
+                                options);
+  ASSERT_TRUE(body.ok()) << body.status();
+  json tree = json::parse(*body);
+  EXPECT_EQ(*body, DumpJson(tree));
+  EXPECT_EQ(tree["contents"].size(), 3u);  // ".", the merged model turns, the merged user turns
+  EXPECT_EQ(tree["contents"][0], json::parse(R"({"role":"user","parts":[{"text":"."}]})"));
+  EXPECT_EQ(tree["contents"][1]["parts"][1]["inlineData"], json::parse(R"({"mimeType":"image/png","data":"iVBOR/w=="})"));
+  EXPECT_EQ(tree["systemInstruction"]["parts"].size(), 2u);
+  EXPECT_EQ(tree["generationConfig"]["responseSchema"], json::parse(R"({"type":"object","b":1,"a":[2]})"));
+  EXPECT_EQ(tree["safetySettings"][0], json::parse(R"({"category":"HARM_CATEGORY_HARASSMENT","threshold":"BLOCK_NONE"})"));
+}
+
 
 }  // namespace
 }  // namespace switchboard::providers
