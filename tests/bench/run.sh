@@ -258,12 +258,15 @@ awk_int() { awk "BEGIN { printf \"%d\", $1 }" 2>/dev/null || echo "?"; }  # awk_
 
 # --- wrk ----------------------------------------------------------------------
 
-# run_wrk OUT THREADS CONNECTIONS DURATION HOST:PORT MODEL STREAM [HEADER...]
+# run_wrk OUT THREADS CONNECTIONS DURATION HOST:PORT[/PATH] MODEL STREAM [HEADER...]
+# (PATH defaults to /v1/chat/completions)
 run_wrk() {
-  local out=$1 threads=$2 conns=$3 dur=$4 api=$5 model=$6 stream=$7
+  local out=$1 threads=$2 conns=$3 dur=$4 api=$5 model=$6 stream=$7 url
   shift 7
+  url="http://$api"
+  [[ "$api" == */* ]] || url+="/v1/chat/completions"
   timeout 120 "${pin_load[@]}" wrk -t"$threads" -c"$conns" -d"$dur" --timeout 10s --latency -s "$here/chat.lua" \
-    "http://$api/v1/chat/completions" -- "$model" "$stream" "$@" >"$out" 2>&1 ||
+    "$url" -- "$model" "$stream" "$@" >"$out" 2>&1 ||
     { note "wrk failed against $api:"; cat "$out" >&2; }
 }
 
@@ -314,24 +317,28 @@ round_duration() {
   if [[ $1 =~ ^([0-9]+)s?$ ]]; then echo "$(( (BASH_REMATCH[1] + wrk_rounds - 1) / wrk_rounds ))s"; else echo "$1"; fi
 }
 
-# wrk_case KEY LABEL THREADS CONNS DURATION STREAM: direct, hop, via, portkey,
-# in BENCH_ROUNDS interleaved rounds (a slow spell of the machine then falls on
-# every column alike, not on one); adds rows of each column's median round and
-# sets wrk_KEY to "direct|via|portkey|hop", each "rps p50 p99 errors".
+# wrk_case KEY LABEL THREADS CONNS DURATION STREAM [PATH VIA_MODEL]: direct,
+# hop, via, portkey, in BENCH_ROUNDS interleaved rounds (a slow spell of the
+# machine then falls on every column alike, not on one); adds rows of each
+# column's median round and sets wrk_KEY to "direct|via|portkey|hop", each
+# "rps p50 p99 errors". With PATH (the mock's Gemini API, say), direct and hop
+# POST there, the router's model is VIA_MODEL, and Portkey sits out.
 wrk_case() {
-  local case=$1 label=$2 threads=$3 conns=$4 dur=$5 stream=$6 d= v= p= h= round round_dur ratios=""
+  local case=$1 label=$2 threads=$3 conns=$4 dur=$5 stream=$6 path=${7:-} via_model=${8:-bench}
+  local d= v= p= h= round round_dur ratios="" portkey=$portkey_api
+  [[ -n "$path" ]] && portkey=""
   round_dur=$(round_duration "$dur")
   note "case $label ($wrk_rounds round(s) of ${round_dur} each) ..."
   for ((round = 1; round <= wrk_rounds; ++round)); do
     local rd rv
-    rd=$(wrk_measure "$case-direct" "$threads" "$conns" "$round_dur" "$mock_api_fast" mock-model "$stream")
+    rd=$(wrk_measure "$case-direct" "$threads" "$conns" "$round_dur" "$mock_api_fast$path" mock-model "$stream")
     d+="$rd"$'\n'
     if [[ -n "$hop_api_fast" ]]; then
-      h+="$(wrk_measure "$case-hop" "$threads" "$conns" "$round_dur" "$hop_api_fast" mock-model "$stream")"$'\n'
+      h+="$(wrk_measure "$case-hop" "$threads" "$conns" "$round_dur" "$hop_api_fast$path" mock-model "$stream")"$'\n'
     fi
-    rv=$(wrk_measure "$case-via" "$threads" "$conns" "$round_dur" "$router_api" bench "$stream")
+    rv=$(wrk_measure "$case-via" "$threads" "$conns" "$round_dur" "$router_api" "$via_model" "$stream")
     v+="$rv"$'\n'
-    if [[ -n "$portkey_api" ]]; then
+    if [[ -n "$portkey" ]]; then
       p+="$(with_portkey wrk_measure "$case-portkey" "$threads" "$conns" "$round_dur" "$portkey_api" mock-model "$stream" \
         "${portkey_headers[@]}")"$'\n'
     fi
@@ -427,6 +434,10 @@ modelProviders:
     url: http://$mock_api_fast/v1/chat/completions
     modelName: mock-model
     processorChain: roleplay
+  bench-gemini:
+    type: gemini
+    url: http://$mock_api_fast/v1beta/models
+    modelName: mock-model
 processorChains:
 $(cat "$here/roleplay-chain.yaml")
 YAML
@@ -453,6 +464,7 @@ fi
 check_target "switchboard" "$router_api" bench
 check_target "switchboard (delayed mock)" "$router_api" bench-delay
 check_target "switchboard (processor chain)" "$router_api" bench-chain
+check_target "switchboard (Gemini upstream)" "$router_api" bench-gemini
 
 # Portkey: @portkey-ai/gateway from npm (tests/bench/portkey/package.json pins
 # it, and @hono/node-server 1.13.5 through overrides), pointed at the mock as an
@@ -539,6 +551,12 @@ if want 2; then
   settle
   wrk_case 2 "2 one connection, sequential" 1 1 "$seq_duration" false
   wrk_case 2s "2 same, streamed (whole stream)" 1 1 "$seq_duration" true
+  # The same with a Gemini upstream: the mock answers Gemini's own API, and the
+  # router translates the request and the answer (not a target; what Gemini
+  # users pay on top of the OpenAI-compatible rows above).
+  wrk_case 2g "2g Gemini upstream" 1 1 "$seq_duration" false /v1beta/models/mock-model:generateContent bench-gemini
+  wrk_case 2gs "2g same, streamed (whole stream)" 1 1 "$seq_duration" true \
+    "/v1beta/models/mock-model:streamGenerateContent?alt=sse" bench-gemini
 fi
 
 # --- case 3: fixed arrival rate -----------------------------------------------------
