@@ -11,7 +11,9 @@
 //                  [--interval-ms I] [--duration S]
 // Common options: --model M (default mock-model), --path P (default
 // /v1/chat/completions), --header "Name: value" (repeatable),
-// --timeout-s T (one read or write; default 10).
+// --timeout-s T (one read or write; default 10). stream also takes
+// --sse-end done|close: whether a stream must end with [DONE] (the default,
+// OpenAI's API and the router's) or just ends with its body (Gemini's own API).
 //
 // Modes:
 //   rate    open loop: request i is due at t0 + i/R, whatever happened before
@@ -267,16 +269,23 @@ struct Exchange {
   std::string error;
 };
 
+// What a request's answer must be.
+enum class Answer {
+  kWhole,      // a non-streamed body
+  kSse,        // an SSE stream ending with [DONE]
+  kSseToEnd,   // an SSE stream that ends with the body (Gemini's own API)
+};
+
 class Connection {
  public:
   Connection(asio::any_io_executor executor, tcp::endpoint target, Clock::duration timeout)
       : stream_(std::move(executor)), target_(target), timeout_(timeout) {}
 
-  // Sends `request` and reads the answer to its end. `streamed`: the answer
-  // must be SSE ending with [DONE] and carrying no error event.
+  // Sends `request` and reads the answer to its end. A streamed answer must
+  // carry no error event, and kSse's must end with [DONE].
   // `on_first_event` runs once when the first "data:" arrives.
   template <class OnFirstEvent>
-  asio::awaitable<Exchange> RoundTrip(const std::string& request, bool streamed, OnFirstEvent on_first_event,
+  asio::awaitable<Exchange> RoundTrip(const std::string& request, Answer answer, OnFirstEvent on_first_event,
                                       Clock::duration first_byte_timeout) {
     Exchange result;
     result.sent = Clock::now();
@@ -325,7 +334,7 @@ class Connection {
     if (!parser.get().keep_alive()) Close();
     if (status != 200) {
       result.error = "status " + std::to_string(status);
-    } else if (streamed && (!done_seen || error_event)) {
+    } else if (answer != Answer::kWhole && ((answer == Answer::kSse && !done_seen) || error_event)) {
       result.error = error_event ? "error event in stream" : "stream without [DONE]";
     } else {
       result.ok = true;
@@ -409,7 +418,7 @@ asio::awaitable<void> RateWorker(RateRun& run, tcp::endpoint target, Clock::dura
       timer.expires_at(intended);
       co_await timer.async_wait(kUseAwaitable);
     }
-    Exchange exchange = co_await connection.RoundTrip(run.request, false, [] {}, timeout);
+    Exchange exchange = co_await connection.RoundTrip(run.request, Answer::kWhole, [] {}, timeout);
     if (i < run.warm) continue;
     run.last_done = std::max(run.last_done, exchange.done);
     if (exchange.ok) {
@@ -459,6 +468,7 @@ int RunRate(const Options& options) {
 
 struct StreamRun {
   std::string request;
+  Answer answer = Answer::kSse;
   Clock::time_point record_from;
   Clock::time_point deadline;
   std::vector<int64_t> first_event;
@@ -475,7 +485,7 @@ asio::awaitable<void> StreamWorker(StreamRun& run, tcp::endpoint target, Clock::
   pause.expires_after(start_delay);
   co_await pause.async_wait(kUseAwaitable);
   while (Clock::now() < run.deadline) {
-    Exchange exchange = co_await connection.RoundTrip(run.request, true, [] {}, timeout);
+    Exchange exchange = co_await connection.RoundTrip(run.request, run.answer, [] {}, timeout);
     const bool recorded = exchange.sent >= run.record_from;
     if (!exchange.ok || !exchange.first_event) {
       if (recorded) {
@@ -502,6 +512,9 @@ int RunStream(const Options& options) {
 
   StreamRun run;
   run.request = RawRequest(options, target, SmallBody(options.Get("model", "mock-model"), true));
+  const std::string sse_end = options.Get("sse-end", "done");
+  if (sse_end != "done" && sse_end != "close") UsageError("bad value for --sse-end: " + sse_end + " (done or close)");
+  run.answer = sse_end == "close" ? Answer::kSseToEnd : Answer::kSse;
   asio::io_context context(1);
   // One stream alone first: how long a stream lasts. The workers start that
   // span apart divided by C, so that streams that all last the same time do
@@ -511,7 +524,7 @@ int RunStream(const Options& options) {
       context,
       [&]() -> asio::awaitable<void> {
         Connection connection(co_await asio::this_coro::executor, target, timeout);
-        Exchange exchange = co_await connection.RoundTrip(run.request, true, [] {}, timeout);
+        Exchange exchange = co_await connection.RoundTrip(run.request, run.answer, [] {}, timeout);
         if (exchange.ok) probe = exchange.done - exchange.sent;
         connection.Close();
       },
@@ -566,7 +579,7 @@ asio::awaitable<void> HoldWorker(HoldRun& run, int64_t index, tcp::endpoint targ
   Connection connection(executor, target, timeout);
   bool counted = false;
   Exchange exchange = co_await connection.RoundTrip(
-      run.request, true,
+      run.request, Answer::kSse,
       [&] {
         counted = true;
         ++run.opened;
@@ -636,11 +649,11 @@ int RunSize(const Options& options) {
       context,
       [&]() -> asio::awaitable<void> {
         Connection connection(co_await asio::this_coro::executor, target, timeout);
-        for (int i = 0; i < warm; ++i) co_await connection.RoundTrip(request, false, [] {}, timeout);
+        for (int i = 0; i < warm; ++i) co_await connection.RoundTrip(request, Answer::kWhole, [] {}, timeout);
         const auto start = Clock::now();
         const auto deadline = start + Seconds(duration);
         while (Clock::now() < deadline) {
-          Exchange exchange = co_await connection.RoundTrip(request, false, [] {}, timeout);
+          Exchange exchange = co_await connection.RoundTrip(request, Answer::kWhole, [] {}, timeout);
           if (exchange.ok) {
             latencies.push_back(Nanos(exchange.done - exchange.sent));
           } else {

@@ -438,6 +438,10 @@ modelProviders:
     type: gemini
     url: http://$mock_api_fast/v1beta/models
     modelName: mock-model
+  bench-gemini-delay:
+    type: gemini
+    url: http://$mock_api_delay/v1beta/models
+    modelName: mock-model
 processorChains:
 $(cat "$here/roleplay-chain.yaml")
 YAML
@@ -588,31 +592,41 @@ done
 # --- case 4: streams ------------------------------------------------------------------
 
 want 4 || stream_concurrency=""
-pk() { if [[ -n "$portkey_api" ]]; then kv "$@"; else echo -; fi; }  # kv, or "-" without Portkey
+pk() { if [[ -n "$stream_portkey" ]]; then kv "$@"; else echo -; fi; }  # kv, or "-" without Portkey in this variant
 # srow LABEL METRIC UNIT KEY: a row of KEY from $base's direct, via, portkey and hop files.
 srow() { row "$1" "$2" "$3" "$(kv "$base-direct" "$4")" "$(kv "$base-via" "$4")" "$(pk "$base-portkey" "$4")" "$(hk "$base-hop" "$4")"; }
-for delay in 0 "$stream_delay_ms"; do
+# Variants: no delay, the delay, and the delay from a Gemini upstream ("4g":
+# the mock's own Gemini stream straight and through the hop, which ends
+# without [DONE]; the router translates each event; no Portkey). Not a target:
+# what a Gemini user's first token pays for the translation.
+for variant in 0 "$stream_delay_ms" "${stream_delay_ms}g"; do
+  delay=${variant%g}
   for c in $stream_concurrency; do
+    gemini_args=() label="4 streams c=$c, ${delay} ms apart" stream_portkey=$portkey_api kind=4
     if [[ "$delay" == 0 ]]; then
       mock=$mock_api_fast model=bench hop=$hop_api_fast
     else
       mock=$mock_api_delay model=bench-delay hop=$hop_api_delay
     fi
-    label="4 streams c=$c, ${delay} ms apart"
-    note "case 4: $c concurrent streams, chunks ${delay} ms apart, ${stream_duration} s each ..."
+    if [[ "$variant" == *g ]]; then
+      model=bench-gemini-delay label="4g Gemini, c=$c, ${delay} ms apart" stream_portkey="" kind=4g
+      gemini_args=(--path "/v1beta/models/mock-model:streamGenerateContent?alt=sse" --sse-end close)
+    fi
+    note "case $kind: $c concurrent streams, chunks ${delay} ms apart, ${stream_duration} s each ..."
     settle
     limit=$(awk -v d="$stream_duration" 'BEGIN { print int(d + 45) }')
-    base=$workdir/stream-$c-$delay
-    loadgen "$base-direct" "$limit" stream --target "$mock" --concurrency "$c" --duration "$stream_duration" --warmup "$loadgen_warmup"
+    base=$workdir/stream-$c-$variant
+    loadgen "$base-direct" "$limit" stream --target "$mock" --concurrency "$c" --duration "$stream_duration" \
+      --warmup "$loadgen_warmup" "${gemini_args[@]}"
     : >"$base-hop"
     if [[ -n "$hop" ]]; then
       loadgen "$base-hop" "$limit" stream --target "$hop" --concurrency "$c" --duration "$stream_duration" \
-        --warmup "$loadgen_warmup"
+        --warmup "$loadgen_warmup" "${gemini_args[@]}"
     fi
     loadgen "$base-via" "$limit" stream --target "$router_api" --model "$model" --concurrency "$c" \
       --duration "$stream_duration" --warmup "$loadgen_warmup"
     : >"$base-portkey"
-    if [[ -n "$portkey_api" ]]; then
+    if [[ -n "$stream_portkey" ]]; then
       ph=("x-portkey-provider: openai" "x-portkey-custom-host: http://$mock/v1")
       with_portkey loadgen "$base-portkey" "$limit" stream --target "$portkey_api" --concurrency "$c" \
         --duration "$stream_duration" --warmup "$loadgen_warmup" --header "${ph[0]}" --header "${ph[1]}"
