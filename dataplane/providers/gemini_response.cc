@@ -297,20 +297,19 @@ class GeminiTranslator : public ResponseTranslator {
 
   // The usage object.
   void AppendUsage(std::string& out) const {
+    // A details object, when its count is known.
+    auto details = [&out](std::string_view opening, int64_t count) {
+      if (count < 0) return;
+      out += opening;
+      AppendJsonInteger(count, out);
+      out += '}';
+    };
     out += R"({"completion_tokens":)";
     AppendJsonInteger(std::max<int64_t>(usage_.completion_tokens, 0), out);
-    if (reasoning_tokens_ >= 0) {
-      out += R"(,"completion_tokens_details":{"reasoning_tokens":)";
-      AppendJsonInteger(reasoning_tokens_, out);
-      out += '}';
-    }
+    details(R"(,"completion_tokens_details":{"reasoning_tokens":)", reasoning_tokens_);
     out += R"(,"prompt_tokens":)";
     AppendJsonInteger(std::max<int64_t>(usage_.prompt_tokens, 0), out);
-    if (cached_tokens_ >= 0) {
-      out += R"(,"prompt_tokens_details":{"cached_tokens":)";
-      AppendJsonInteger(cached_tokens_, out);
-      out += '}';
-    }
+    details(R"(,"prompt_tokens_details":{"cached_tokens":)", cached_tokens_);
     out += R"(,"total_tokens":)";
     AppendJsonInteger(std::max<int64_t>(usage_.total_tokens, 0), out);
     out += '}';
