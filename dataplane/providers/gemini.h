@@ -30,6 +30,12 @@ class GeminiAdapter : public Adapter {
   // the model's options (system instruction, safety thresholds, thinking).
   absl::StatusOr<UpstreamRequest> BuildRequest(const Target& target, nlohmann::json request,
                                                std::string_view key) const override;
+  // A body no processor touched (chat_scan.h) is read straight from simdjson's
+  // document, without a tree: the same request as BuildRequest's, byte for
+  // byte (GeminiPassthrough.* in the tests, and fuzz_chat_processors).
+  bool CanPassThrough() const override { return true; }
+  absl::StatusOr<UpstreamRequest> BuildPassthrough(const Target& target, std::string_view text,
+                                                   const ChatBodyScan& scan, std::string_view key) const override;
   std::unique_ptr<ResponseTranslator> NewTranslator(const RequestInfo& info) const override;
 };
 

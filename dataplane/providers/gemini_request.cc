@@ -5,8 +5,10 @@
 
 #include "common/config/validate.h"
 #include "common/status.h"
+#include "dataplane/providers/chat_scan.h"
 #include "dataplane/providers/gemini.h"
 #include "dataplane/providers/json_codec.h"
+#include "dataplane/providers/simdjson_parser.h"
 
 namespace switchboard::providers {
 namespace {
@@ -18,6 +20,38 @@ bool EndsWith(std::string_view s, std::string_view suffix) {
 }
 
 absl::Status Invalid(std::string message) { return absl::InvalidArgumentError(std::move(message)); }
+
+// The client's messages are read from nlohmann's tree (after processors) or,
+// for a body no processor touched, straight from simdjson's document: one
+// reader (the templates below) over these few accessors. A repeated key counts
+// with its last value in both, as nlohmann's parser keeps it.
+using Element = simdjson::dom::element;
+
+const json* Member(const json& object, const char* key) {
+  auto it = object.find(key);
+  return it == object.end() ? nullptr : &*it;
+}
+std::optional<Element> Member(Element object, const char* key) {
+  std::optional<Element> out;
+  for (simdjson::dom::key_value_pair field : simdjson::dom::object(object)) {
+    if (field.key == std::string_view(key)) out = field.value;
+  }
+  return out;
+}
+bool IsNull(const json& value) { return value.is_null(); }
+bool IsNull(Element value) { return value.is_null(); }
+bool IsString(const json& value) { return value.is_string(); }
+bool IsString(Element value) { return value.is_string(); }
+bool IsObject(const json& value) { return value.is_object(); }
+bool IsObject(Element value) { return value.is_object(); }
+bool IsArray(const json& value) { return value.is_array(); }
+bool IsArray(Element value) { return value.is_array(); }
+// A string's text (IsString first); it lives as long as the tree or document.
+std::string_view Text(const json& value) { return value.get_ref<const std::string&>(); }
+std::string_view Text(Element value) { return std::string_view(value); }
+// An array's items (IsArray first).
+const json& Items(const json& value) { return value; }
+simdjson::dom::array Items(Element value) { return simdjson::dom::array(value); }
 
 // One Gemini part: text, or an image sent inline. The views point into the
 // client's request, which outlives the body written from them.
@@ -32,17 +66,18 @@ struct Part {
 using Parts = std::vector<Part>;
 
 // The inlineData part for "data:<mime>;base64,<data>".
-absl::StatusOr<Part> ImagePart(const json& part) {
-  const json* url = nullptr;
-  if (auto it = part.find("image_url"); it != part.end()) {
-    if (it->is_string()) {
-      url = &*it;
-    } else if (it->is_object()) {
-      if (auto u = it->find("url"); u != it->end() && u->is_string()) url = &*u;
+template <class Value>
+absl::StatusOr<Part> ImagePart(const Value& part) {
+  std::optional<std::string_view> url;
+  if (auto image = Member(part, "image_url")) {
+    if (IsString(*image)) {
+      url = Text(*image);
+    } else if (IsObject(*image)) {
+      if (auto u = Member(*image, "url"); u && IsString(*u)) url = Text(*u);
     }
   }
-  if (url == nullptr) return Invalid("An image_url content part needs image_url.url (a string).");
-  std::string_view text = url->get_ref<const std::string&>();
+  if (!url) return Invalid("An image_url content part needs image_url.url (a string).");
+  std::string_view text = *url;
   if (text.rfind("data:", 0) != 0) {
     return Invalid(
         "Gemini models accept images only as data URLs (data:image/png;base64,...); remote image URLs are not "
@@ -56,38 +91,36 @@ absl::StatusOr<Part> ImagePart(const json& part) {
   return Part::Image(meta.substr(0, meta.size() - 7), text.substr(comma + 1));
 }
 
-// A message's content -> Gemini parts, appended to `parts` (empty text is
-// dropped: Gemini rejects it).
-absl::Status AppendParts(const json* content, Parts& parts) {
-  auto text_part = [&parts](const json& text) {
-    const auto& value = text.get_ref<const std::string&>();
-    if (!value.empty()) parts.push_back(Part::Text(value));
+// A message's content (none when null) -> Gemini parts, appended to `parts`
+// (empty text is dropped: Gemini rejects it).
+template <class Value>
+absl::Status AppendParts(const Value* content, Parts& parts) {
+  auto text_part = [&parts](std::string_view text) {
+    if (!text.empty()) parts.push_back(Part::Text(text));
   };
-  if (content == nullptr || content->is_null()) return absl::OkStatus();
-  if (content->is_string()) {
-    text_part(*content);
+  if (content == nullptr || IsNull(*content)) return absl::OkStatus();
+  if (IsString(*content)) {
+    text_part(Text(*content));
     return absl::OkStatus();
   }
-  if (!content->is_array()) return Invalid("A message's content must be a string or a list of parts.");
-  for (const auto& part : *content) {
-    if (part.is_string()) {
-      text_part(part);
+  if (!IsArray(*content)) return Invalid("A message's content must be a string or a list of parts.");
+  for (const auto& part : Items(*content)) {
+    if (IsString(part)) {
+      text_part(Text(part));
       continue;
     }
-    auto type = part.is_object() ? part.find("type") : part.end();
-    if (!part.is_object() || type == part.end() || !type->is_string()) {
-      return Invalid("Each content part must be an object with a 'type'.");
-    }
-    const auto& name = type->get_ref<const std::string&>();
+    auto type = IsObject(part) ? Member(part, "type") : decltype(Member(part, "type")){};
+    if (!type || !IsString(*type)) return Invalid("Each content part must be an object with a 'type'.");
+    const std::string_view name = Text(*type);
     if (name == "text") {
-      auto text = part.find("text");
-      if (text == part.end() || !text->is_string()) return Invalid("A text content part needs 'text' (a string).");
-      text_part(*text);
+      auto text = Member(part, "text");
+      if (!text || !IsString(*text)) return Invalid("A text content part needs 'text' (a string).");
+      text_part(Text(*text));
     } else if (name == "image_url") {
       ASSIGN_OR_RETURN(Part image, ImagePart(part));
       parts.push_back(image);
     } else {
-      return Invalid("Content parts of type '" + name + "' are not supported for Gemini models.");
+      return Invalid("Content parts of type '" + std::string(name) + "' are not supported for Gemini models.");
     }
   }
   return absl::OkStatus();
@@ -235,39 +268,28 @@ void AppendSafetySettings(const GeminiOptions& options, std::string& out) {
   out += ']';
 }
 
-}  // namespace
-
-std::string NormalizeGeminiUrl(std::string_view url) {
-  std::string_view trimmed = url;
-  if (!trimmed.empty() && trimmed.back() == '/') trimmed.remove_suffix(1);
-  if (EndsWith(trimmed, "v1beta/models")) return std::string(trimmed);
-  if (EndsWith(trimmed, "v1beta")) return std::string(trimmed) + "/models";
-  return std::string(trimmed) + "/v1beta/models";
-}
-
-absl::StatusOr<std::string> GeminiRequestBody(const json& request, const GeminiOptions& options,
-                                              std::vector<std::string>* warnings) {
-  auto messages = request.find("messages");
-  if (messages == request.end() || !messages->is_array()) return Invalid("'messages' must be a list of messages.");
-
+// The body for `messages` (IsArray) and the request's other members in
+// `settings` (the sampling settings and the like, read by GenerationConfig).
+template <class Value>
+absl::StatusOr<std::string> BodyText(const Value& messages, const json& settings, const GeminiOptions& options,
+                                     std::vector<std::string>* warnings) {
   struct Turn {
     bool model;  // else a user turn
     Parts parts;
   };
   Parts system_parts;
   std::vector<Turn> contents;
-  contents.reserve(messages->size() + 1);
+  contents.reserve(16);
   contents.push_back({false, {Part::Text(".")}});  // kept only when the first turn is the model's: see below
   size_t text_bytes = 0;
   Parts parts;
-  for (const auto& message : *messages) {
-    if (!message.is_object()) return Invalid("Each message must be an object.");
-    auto role_it = message.find("role");
-    std::string_view role = role_it != message.end() && role_it->is_string()
-                                ? std::string_view(role_it->get_ref<const std::string&>()) : std::string_view();
-    auto content = message.find("content");
+  for (const auto& message : Items(messages)) {
+    if (!IsObject(message)) return Invalid("Each message must be an object.");
+    auto role_value = Member(message, "role");
+    const std::string_view role = role_value && IsString(*role_value) ? Text(*role_value) : std::string_view();
+    auto content = Member(message, "content");
     parts.clear();
-    RETURN_IF_ERROR(AppendParts(content == message.end() ? nullptr : &*content, parts));
+    RETURN_IF_ERROR(AppendParts(content ? &*content : nullptr, parts));
     for (const Part& part : parts) text_bytes += part.text.size() + part.data.size();
     // Leading system/developer messages are the system instruction (unless the
     // model's config says systemInstruction: false); once the conversation
@@ -298,7 +320,7 @@ absl::StatusOr<std::string> GeminiRequestBody(const json& request, const GeminiO
 
   json config = json::object();
   std::vector<std::string> ignored;
-  RETURN_IF_ERROR(GenerationConfig(request, options, config, warnings != nullptr ? *warnings : ignored));
+  RETURN_IF_ERROR(GenerationConfig(settings, options, config, warnings != nullptr ? *warnings : ignored));
 
   // Written straight from the client's strings, in the order nlohmann writes
   // a tree's keys: building the body as a tree copied every string of the
@@ -325,15 +347,31 @@ absl::StatusOr<std::string> GeminiRequestBody(const json& request, const GeminiO
   return out;
 }
 
-absl::StatusOr<UpstreamRequest> GeminiAdapter::BuildRequest(const Target& target, json request,
-                                                            std::string_view key) const {
-  std::vector<std::string> warnings;
-  ASSIGN_OR_RETURN(std::string body, GeminiRequestBody(request, target.gemini, &warnings));
-  bool stream = false;
-  if (auto it = request.find("stream"); it != request.end() && it->is_boolean()) stream = it->get<bool>();
+}  // namespace
+
+std::string NormalizeGeminiUrl(std::string_view url) {
+  std::string_view trimmed = url;
+  if (!trimmed.empty() && trimmed.back() == '/') trimmed.remove_suffix(1);
+  if (EndsWith(trimmed, "v1beta/models")) return std::string(trimmed);
+  if (EndsWith(trimmed, "v1beta")) return std::string(trimmed) + "/models";
+  return std::string(trimmed) + "/v1beta/models";
+}
+
+absl::StatusOr<std::string> GeminiRequestBody(const json& request, const GeminiOptions& options,
+                                              std::vector<std::string>* warnings) {
+  auto messages = request.find("messages");
+  if (messages == request.end() || !messages->is_array()) return Invalid("'messages' must be a list of messages.");
+  return BodyText(*messages, request, options, warnings);
+}
+
+namespace {
+
+// The request to send: `body` to the model's generateContent, or
+// streamGenerateContent for a stream.
+UpstreamRequest Upstream(const Target& target, bool stream, std::string_view key, std::string body,
+                         std::vector<std::string> warnings) {
   std::string_view model = target.model_name;
   if (model.rfind("models/", 0) == 0) model.remove_prefix(7);  // Google's own listings spell it so
-
   UpstreamRequest out;
   out.url = target.url;
   std::string& path = out.url.target;
@@ -347,6 +385,46 @@ absl::StatusOr<UpstreamRequest> GeminiAdapter::BuildRequest(const Target& target
   out.body = std::move(body);
   out.warnings = std::move(warnings);
   return out;
+}
+
+}  // namespace
+
+absl::StatusOr<UpstreamRequest> GeminiAdapter::BuildRequest(const Target& target, json request,
+                                                            std::string_view key) const {
+  std::vector<std::string> warnings;
+  ASSIGN_OR_RETURN(std::string body, GeminiRequestBody(request, target.gemini, &warnings));
+  bool stream = false;
+  if (auto it = request.find("stream"); it != request.end() && it->is_boolean()) stream = it->get<bool>();
+  return Upstream(target, stream, key, std::move(body), std::move(warnings));
+}
+
+absl::StatusOr<UpstreamRequest> GeminiAdapter::BuildPassthrough(const Target& target, std::string_view text,
+                                                                const ChatBodyScan& scan, std::string_view key) const {
+  // The document ScanChatBody left in the thread's parser, or the text again
+  // when something parsed since (a retry's answer, say).
+  std::optional<simdjson::dom::parser> own;
+  Element root;
+  if (scan.kept_use != 0 && scan.kept_use == KeptParserUse()) {
+    root = KeptParser().doc.root();
+  } else if (ThreadParser(text.size(), own).parse(text.data(), text.size(), true).get(root) != simdjson::SUCCESS ||
+             !root.is_object()) {
+    return absl::InternalError("a scanned request body no longer parses");
+  }
+  // Only the messages are read from the document; the other members (a few
+  // numbers and strings) become a small tree for GenerationConfig.
+  std::optional<Element> messages;
+  json settings = json::object();
+  for (simdjson::dom::key_value_pair field : simdjson::dom::object(root)) {
+    if (field.key == "messages") {
+      messages = field.value;
+    } else {
+      settings[std::string(field.key)] = ToJson(field.value);
+    }
+  }
+  if (!messages || !messages->is_array()) return Invalid("'messages' must be a list of messages.");
+  std::vector<std::string> warnings;
+  ASSIGN_OR_RETURN(std::string body, BodyText(*messages, settings, target.gemini, &warnings));
+  return Upstream(target, scan.stream, key, std::move(body), std::move(warnings));
 }
 
 std::unique_ptr<ResponseTranslator> GeminiAdapter::NewTranslator(const RequestInfo& info) const {

@@ -7,20 +7,18 @@
 #include "dataplane/providers/simdjson_parser.h"
 
 namespace switchboard::providers {
-namespace {
 
 using nlohmann::json;
 
-// simdjson element -> nlohmann value. Depth is bounded by simdjson's own
-// limit (1024), so the recursion is too.
-json Convert(simdjson::dom::element element) {
+// Depth is bounded by simdjson's own limit (1024), so the recursion is too.
+json ToJson(simdjson::dom::element element) {
   switch (element.type()) {
     case simdjson::dom::element_type::OBJECT: {
       json out = json::object();
       auto& object = out.get_ref<json::object_t&>();
       for (simdjson::dom::key_value_pair field : simdjson::dom::object(element)) {
         // As nlohmann's parser does, a repeated key keeps its last value.
-        object[std::string(field.key)] = Convert(field.value);
+        object[std::string(field.key)] = ToJson(field.value);
       }
       return out;
     }
@@ -29,7 +27,7 @@ json Convert(simdjson::dom::element element) {
       json out = json::array();
       auto& items = out.get_ref<json::array_t&>();
       items.reserve(array.size());
-      for (simdjson::dom::element item : array) items.push_back(Convert(item));
+      for (simdjson::dom::element item : array) items.push_back(ToJson(item));
       return out;
     }
     case simdjson::dom::element_type::STRING:
@@ -52,6 +50,8 @@ json Convert(simdjson::dom::element element) {
   }
   return nullptr;
 }
+
+namespace {
 
 // As nlohmann's get<int64_t> of an integer: unsigned values beyond int64 wrap.
 bool ReadInteger(simdjson::dom::element element, int64_t& out) {
@@ -114,7 +114,7 @@ void ParseJson(std::string_view text, json& out) {
   std::optional<simdjson::dom::parser> own;
   simdjson::dom::element root;
   if (ThreadParser(text.size(), own).parse(text.data(), text.size(), true).get(root) == simdjson::SUCCESS) {
-    out = Convert(root);
+    out = ToJson(root);
     return;
   }
   out = json::parse(text);
@@ -122,7 +122,7 @@ void ParseJson(std::string_view text, json& out) {
 
 void ParseJson(std::string_view text, json& out, uint64_t kept_use) {
   if (kept_use != 0 && kept_use == KeptParserUse()) {
-    out = Convert(KeptParser().doc.root());
+    out = ToJson(KeptParser().doc.root());
     return;
   }
   ParseJson(text, out);

@@ -8,6 +8,8 @@
 #include <cstdint>
 #include <optional>
 
+#include <nlohmann/json.hpp>
+
 namespace switchboard::providers {
 
 // A parser keeps buffers sized for the largest document it has seen (about
@@ -22,5 +24,9 @@ simdjson::dom::parser& ThreadParser(size_t size, std::optional<simdjson::dom::pa
 // request's parse may run) finds a later number and parses again.
 uint64_t KeptParserUse();
 simdjson::dom::parser& KeptParser();
+
+// The nlohmann value of a simdjson element: what nlohmann's own parser makes
+// of the same text (ParseJson builds its trees with it).
+nlohmann::json ToJson(simdjson::dom::element element);
 
 }  // namespace switchboard::providers

@@ -10,7 +10,8 @@
 // (OpenAI-compatible, Gemini under several option sets), whose bodies must be
 // JSON. The fast JSON parser and writer (json_codec.h) are checked against
 // nlohmann's on every input, and a body the pass-through scan (chat_scan.h)
-// takes must reach the upstream as the same value the tree way sends.
+// takes must reach the upstream as the same value the tree way sends (for
+// Gemini, the same bytes).
 
 #include <cstdint>
 #include <memory>
@@ -195,6 +196,21 @@ void CheckPassthrough(const Fixture& f, std::string_view text, bool accepted, co
   json sent = json::parse(passed->body, nullptr, false);
   if (sent.is_discarded()) Fail("a passed-through body is not JSON");
   if (sent != json::parse(tree->body)) Fail("a passed-through body differs from the tree way's");
+  // Gemini reads such a body from simdjson's document: the very same request
+  // as from the tree, or the same error.
+  for (const auto& target : f.gemini_targets) {
+    auto gemini_passed = f.gemini.BuildPassthrough(target, text, scan, "gm-fuzz");
+    auto gemini_tree = f.gemini.BuildRequest(target, checked, "gm-fuzz");
+    if (gemini_passed.ok() != gemini_tree.ok()) Fail("Gemini accepts a body one way and refuses it the other");
+    if (!gemini_tree.ok()) {
+      if (gemini_passed.status() != gemini_tree.status()) Fail("Gemini refuses a body with another error each way");
+      continue;
+    }
+    if (gemini_passed->body != gemini_tree->body || gemini_passed->warnings != gemini_tree->warnings ||
+        gemini_passed->url.ToString() != gemini_tree->url.ToString()) {
+      Fail("a Gemini request read from the document differs from the tree way's");
+    }
+  }
 }
 
 }  // namespace

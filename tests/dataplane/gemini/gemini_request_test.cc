@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "common/json_write.h"
+#include "dataplane/providers/chat_scan.h"
 #include "dataplane/providers/gemini.h"
 
 namespace switchboard::providers {
@@ -356,6 +357,84 @@ TEST(GeminiRequest, BodyIsWrittenAsTheTreeWouldBe) {
   EXPECT_EQ(tree["safetySettings"][0], json::parse(R"({"category":"HARM_CATEGORY_HARASSMENT","threshold":"BLOCK_NONE"})"));
 }
 
+
+// A body no processor touched is read from simdjson's document instead of a
+// tree (BuildPassthrough): it must make the very request BuildRequest makes of
+// the tree, or the same error, for every shape a client sends.
+TEST(GeminiPassthrough, SameRequestAsTheTree) {
+  GeminiOptions tuned;
+  tuned.safety_thresholds["HARM_CATEGORY_HATE_SPEECH"] = "BLOCK_NONE";
+  tuned.thinking_budget = 0;
+  GeminiOptions no_system;
+  no_system.system_instruction = false;
+  const std::vector<GeminiOptions> option_sets = {GeminiOptions{}, tuned, no_system};
+  const std::vector<std::string> bodies = {
+      R"({"model":"g","messages":[{"role":"user","content":"hi"}]})",
+      R"({"model":"g","stream":true,"messages":[{"role":"system","content":"You are \"Aria\".\n\u0001"},
+          {"role":"developer","content":[{"type":"text","text":"caf\u00e9 \ud83d\ude00"}]},
+          {"role":"assistant","content":"*waves*"},{"role":"assistant","content":null},
+          {"role":"user","content":["plain",{"type":"text","text":""},
+            {"type":"image_url","image_url":"data:image/jpeg;base64,/9j/4AAQ"},
+            {"type":"image_url","image_url":{"url":"data:image/png;base64,iVBOR\/w=="}}]},
+          {"role":"tool","content":"t"},{"content":"no role"}],
+        "temperature":0.7,"top_p":1,"top_k":40,"max_tokens":300,"max_completion_tokens":200,"n":1,
+        "presence_penalty":0,"frequency_penalty":0.5,"seed":7,"stop":["1","2","3","4","5","6"],
+        "response_format":{"type":"json_schema","json_schema":{"schema":{"type":"object","b":1,"a":[2.5e3]}}},
+        "reasoning_effort":"low","logit_bias":{},"user":"u"})",
+      R"({"model":"g","stream":false,"messages":[{"role":"user","role":"assistant","content":"x","content":"y"},
+          {"role":"user","content":[{"type":"text","text":"a","text":"b"}]}],"stop":"END"})",
+      R"({"model":"g","messages":[]})",
+      R"({"model":"g","messages":[{"role":"system","content":"only"}]})",
+      R"({"model":"g","messages":[1]})",
+      R"({"model":"g","messages":[{"role":"user","content":7}]})",
+      R"({"model":"g","messages":[{"role":"user","content":[{"type":"input_audio"}]}]})",
+      R"({"model":"g","messages":[{"role":"user","content":[{"text":"no type"}]}]})",
+      R"({"model":"g","messages":[{"role":"user","content":[{"type":"text"}]}]})",
+      R"({"model":"g","messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"https://x/cat.png"}}]}]})",
+      R"({"model":"g","messages":[{"role":"user","content":[{"type":"image_url","image_url":"data:image/png,AAAA"}]}]})",
+      R"({"model":"g","messages":[{"role":"user","content":[{"type":"image_url"}]}]})",
+      R"({"model":"g","messages":[{"role":"system","content":[{"type":"image_url","image_url":"data:image/png;base64,AA"}]},
+          {"role":"user","content":"u"}]})",
+      R"({"model":"g","messages":[{"role":"user","content":"hi"}],"temperature":"hot"})",
+      R"({"model":"g","messages":[{"role":"user","content":"hi"}],"reasoning_effort":"max"})",
+      R"({"model":"g","messages":[{"role":"user","content":"hi"}],"stop":[1]})",
+      R"({"model":"g","messages":[{"role":"user","content":"hi"}],"response_format":{"type":"xml"}})",
+  };
+  GeminiAdapter adapter;
+  for (const auto& options : option_sets) {
+    Target target = MakeTarget();
+    target.gemini = options;
+    for (const auto& body : bodies) {
+      ChatBodyScan scan;
+      ASSERT_TRUE(ScanChatBody(body, scan)) << body;
+      auto passed = adapter.BuildPassthrough(target, body, scan, "AIza-k");
+      auto tree = adapter.BuildRequest(target, json::parse(body), "AIza-k");
+      ASSERT_EQ(passed.ok(), tree.ok()) << body;
+      if (!tree.ok()) {
+        EXPECT_EQ(passed.status(), tree.status()) << body;
+        continue;
+      }
+      EXPECT_EQ(passed->body, tree->body) << body;
+      EXPECT_EQ(passed->url.ToString(), tree->url.ToString()) << body;
+      EXPECT_EQ(passed->headers, tree->headers) << body;
+      EXPECT_EQ(passed->warnings, tree->warnings) << body;
+    }
+  }
+}
+
+// The document ScanChatBody left behind is used while it is there; after
+// another parse the text is read again, to the same request.
+TEST(GeminiPassthrough, ReadsTheTextAgainAfterAnotherParse) {
+  const std::string body = R"({"model":"g","messages":[{"role":"user","content":"first"}]})";
+  ChatBodyScan scan;
+  ASSERT_TRUE(ScanChatBody(body, scan));
+  ChatBodyScan other;
+  ASSERT_TRUE(ScanChatBody(R"({"model":"h","messages":[{"role":"user","content":"second"}]})", other));
+  GeminiAdapter adapter;
+  auto passed = adapter.BuildPassthrough(MakeTarget(), body, scan, "");
+  ASSERT_TRUE(passed.ok()) << passed.status();
+  EXPECT_EQ(json::parse(passed->body)["contents"][0]["parts"][0]["text"], "first");
+}
 
 }  // namespace
 }  // namespace switchboard::providers
