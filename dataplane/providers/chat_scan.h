@@ -1,10 +1,11 @@
 #pragma once
 // A first look at a chat-completions body without building a JSON tree, for
-// the common request that no processor, prefill or adapter needs to change
-// beyond its model name: it then goes upstream as the client wrote it, with
-// only the `model` value replaced (see OpenAiCompatAdapter::BuildPassthrough).
-// A 1 MiB roleplay history is validated and copied instead of being parsed
-// into a tree and written back.
+// the common request that no processor or prefill changes: it then goes
+// upstream as the client wrote it, with only the `model` value replaced
+// (OpenAiCompatAdapter::BuildPassthrough), or is translated straight from the
+// simdjson document the scan leaves (GeminiAdapter::BuildPassthrough). A 1 MiB
+// roleplay history is validated and copied instead of being parsed into a tree
+// and written back.
 //
 // The scan only says yes to a body it can pass on exactly: valid JSON (simdjson
 // decides), an object with unique top-level keys (`model` and the keys before
