@@ -20,6 +20,8 @@
 #   3 fixed arrival rate (loadgen rate)                     4 streams: time to first byte, total
 #   5 held streams (loadgen hold)                           6 request size, with and without processors
 #   7 config churn: SetWeights every 100 ms during case 1, on a managed data plane
+# Cases 2 and 4 also run against a Gemini upstream (2g, 4g; no target): the
+# mock answering Gemini's own API, the router translating both ways.
 #
 # Environment knobs (defaults in brackets; BENCH_QUICK=1 defaults in braces):
 #   BENCH_DURATION [10s] {1s}         each wrk run of case 1 and 7
