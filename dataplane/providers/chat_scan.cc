@@ -87,7 +87,7 @@ bool ScanChatBody(std::string_view text, ChatBodyScan& scan) {
   // 1. Valid JSON, and the members the router reads, as a tree would see them.
   std::optional<simdjson::dom::parser> own;
   simdjson::dom::element root;
-  if (ThreadParser(text.size(), own).parse(text.data(), text.size(), true).get(root) != simdjson::SUCCESS) return false;
+  if (!ReadDocument(text, 0, own, root)) return false;
   if (!root.is_object()) return false;
   scan = ChatBodyScan();
   if (!own) scan.kept_use = KeptParserUse();

@@ -347,25 +347,6 @@ absl::StatusOr<std::string> BodyText(const Value& messages, const json& settings
   return out;
 }
 
-}  // namespace
-
-std::string NormalizeGeminiUrl(std::string_view url) {
-  std::string_view trimmed = url;
-  if (!trimmed.empty() && trimmed.back() == '/') trimmed.remove_suffix(1);
-  if (EndsWith(trimmed, "v1beta/models")) return std::string(trimmed);
-  if (EndsWith(trimmed, "v1beta")) return std::string(trimmed) + "/models";
-  return std::string(trimmed) + "/v1beta/models";
-}
-
-absl::StatusOr<std::string> GeminiRequestBody(const json& request, const GeminiOptions& options,
-                                              std::vector<std::string>* warnings) {
-  auto messages = request.find("messages");
-  if (messages == request.end() || !messages->is_array()) return Invalid("'messages' must be a list of messages.");
-  return BodyText(*messages, request, options, warnings);
-}
-
-namespace {
-
 // The request to send: `body` to the model's generateContent, or
 // streamGenerateContent for a stream.
 UpstreamRequest Upstream(const Target& target, bool stream, std::string_view key, std::string body,
@@ -389,6 +370,21 @@ UpstreamRequest Upstream(const Target& target, bool stream, std::string_view key
 
 }  // namespace
 
+std::string NormalizeGeminiUrl(std::string_view url) {
+  std::string_view trimmed = url;
+  if (!trimmed.empty() && trimmed.back() == '/') trimmed.remove_suffix(1);
+  if (EndsWith(trimmed, "v1beta/models")) return std::string(trimmed);
+  if (EndsWith(trimmed, "v1beta")) return std::string(trimmed) + "/models";
+  return std::string(trimmed) + "/v1beta/models";
+}
+
+absl::StatusOr<std::string> GeminiRequestBody(const json& request, const GeminiOptions& options,
+                                              std::vector<std::string>* warnings) {
+  auto messages = request.find("messages");
+  if (messages == request.end() || !messages->is_array()) return Invalid("'messages' must be a list of messages.");
+  return BodyText(*messages, request, options, warnings);
+}
+
 absl::StatusOr<UpstreamRequest> GeminiAdapter::BuildRequest(const Target& target, json request,
                                                             std::string_view key) const {
   std::vector<std::string> warnings;
@@ -404,10 +400,7 @@ absl::StatusOr<UpstreamRequest> GeminiAdapter::BuildPassthrough(const Target& ta
   // when something parsed since (a retry's answer, say).
   std::optional<simdjson::dom::parser> own;
   Element root;
-  if (scan.kept_use != 0 && scan.kept_use == KeptParserUse()) {
-    root = KeptParser().doc.root();
-  } else if (ThreadParser(text.size(), own).parse(text.data(), text.size(), true).get(root) != simdjson::SUCCESS ||
-             !root.is_object()) {
+  if (!ReadDocument(text, scan.kept_use, own, root) || !root.is_object()) {
     return absl::InternalError("a scanned request body no longer parses");
   }
   // Only the messages are read from the document; the other members (a few

@@ -162,13 +162,12 @@ ResponseContent ReadResponse(element object) {
 // Gemini response nests like that.) The result lives until the thread's next
 // parse.
 bool ParseDocument(std::string_view text, std::optional<simdjson::dom::parser>& own, element& root) {
-  if (ThreadParser(text.size(), own).parse(text.data(), text.size(), true).get(root) == simdjson::SUCCESS) return true;
+  if (ReadDocument(text, 0, own, root)) return true;
   auto tree = nlohmann::json::parse(text, nullptr, false);
   if (tree.is_discarded()) return false;
   const std::string rewritten = DumpJson(tree);
   own.reset();
-  return ThreadParser(rewritten.size(), own).parse(rewritten.data(), rewritten.size(), true).get(root) ==
-         simdjson::SUCCESS;
+  return ReadDocument(rewritten, 0, own, root);
 }
 
 class GeminiTranslator : public ResponseTranslator {

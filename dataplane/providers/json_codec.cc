@@ -67,20 +67,28 @@ thread_local uint64_t kept_parser_use = 0;  // see KeptParserUse()
 
 }  // namespace
 
-simdjson::dom::parser& ThreadParser(size_t size, std::optional<simdjson::dom::parser>& own) {
+bool ReadDocument(std::string_view text, uint64_t kept_use, std::optional<simdjson::dom::parser>& own,
+                  simdjson::dom::element& root) {
+  if (kept_use != 0 && kept_use == kept_parser_use) {
+    root = kept_parser.doc.root();
+    return true;
+  }
   constexpr size_t kKeptParserBytes = 2 << 20;
-  if (size > kKeptParserBytes) return own.emplace();
-  ++kept_parser_use;
-  return kept_parser;
+  simdjson::dom::parser* parser = &kept_parser;
+  if (text.size() > kKeptParserBytes) {
+    parser = &own.emplace();
+  } else {
+    ++kept_parser_use;
+  }
+  return parser->parse(text.data(), text.size(), true).get(root) == simdjson::SUCCESS;
 }
 
 uint64_t KeptParserUse() { return kept_parser_use; }
-simdjson::dom::parser& KeptParser() { return kept_parser; }
 
 bool ScanOpenAiAnswer(std::string_view text, Usage& usage, AnswerScan& scan) {
   std::optional<simdjson::dom::parser> own;
   simdjson::dom::element root;
-  if (ThreadParser(text.size(), own).parse(text.data(), text.size(), true).get(root) != simdjson::SUCCESS) return false;
+  if (!ReadDocument(text, 0, own, root)) return false;
   scan = AnswerScan();
   if (!root.is_object()) return true;
   scan.object = true;
@@ -110,22 +118,16 @@ bool ScanOpenAiAnswer(std::string_view text, Usage& usage, AnswerScan& scan) {
   return true;
 }
 
-void ParseJson(std::string_view text, json& out) {
+void ParseJson(std::string_view text, json& out) { ParseJson(text, out, 0); }
+
+void ParseJson(std::string_view text, json& out, uint64_t kept_use) {
   std::optional<simdjson::dom::parser> own;
   simdjson::dom::element root;
-  if (ThreadParser(text.size(), own).parse(text.data(), text.size(), true).get(root) == simdjson::SUCCESS) {
+  if (ReadDocument(text, kept_use, own, root)) {
     out = ToJson(root);
     return;
   }
   out = json::parse(text);
-}
-
-void ParseJson(std::string_view text, json& out, uint64_t kept_use) {
-  if (kept_use != 0 && kept_use == KeptParserUse()) {
-    out = ToJson(KeptParser().doc.root());
-    return;
-  }
-  ParseJson(text, out);
 }
 
 }  // namespace switchboard::providers
