@@ -62,7 +62,7 @@ size_t Utf8Sequence(const unsigned char* s, size_t n) {
 
 // The number of bytes from `s` (at most n) that need no look, 16 at a time
 // with SSE2 (where a signed compare below 0x20 also catches bytes >= 0x80),
-// 8 at a time elsewhere.
+// 8 at a time elsewhere and for the rest.
 size_t PlainRun(const unsigned char* s, size_t n) {
   size_t run = 0;
 #if defined(__SSE2__)
@@ -79,6 +79,10 @@ size_t PlainRun(const unsigned char* s, size_t n) {
   }
 #endif
   while (run + 8 <= n && PlainWord(s + run)) run += 8;
+  // Fewer than eight left (or a special byte among the next eight): the last
+  // eight bytes, overlapping plain ones before, say in one look whether any
+  // is special; only then byte by byte.
+  if (run < n && n >= 8 && run + 8 > n && PlainWord(s + n - 8)) return n;
   while (run < n && kPlain[s[run]]) ++run;
   return run;
 }

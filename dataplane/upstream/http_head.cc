@@ -13,23 +13,32 @@ namespace switchboard::upstream {
 
 namespace {
 
-// True when no byte of `text` is below 0x0E, so none is '\r' or '\n': eight
-// bytes at a time ("has a byte less than n", Bit Twiddling Hacks; exact for
-// n <= 128), then byte by byte.
-bool NoLineBreakByte(std::string_view text) {
+// True when no byte of the 8 at `p` is below 0x0E ("has a byte less than
+// n", Bit Twiddling Hacks; exact for n <= 128).
+bool NoLineBreakWord(const char* p) {
   constexpr uint64_t kOnes = 0x0101010101010101ull;
   constexpr uint64_t kHighs = 0x8080808080808080ull;
+  uint64_t w;
+  std::memcpy(&w, p, sizeof w);
+  return ((w - kOnes * 0x0E) & ~w & kHighs) == 0;
+}
+
+// True when no byte of `text` is below 0x0E, so none is '\r' or '\n': eight
+// bytes at a time, the last eight overlapping the ones before (no byte by
+// byte tail); shorter text byte by byte.
+bool NoLineBreakByte(std::string_view text) {
   const char* p = text.data();
-  size_t n = text.size();
-  for (; n >= 8; p += 8, n -= 8) {
-    uint64_t w;
-    std::memcpy(&w, p, sizeof w);
-    if (((w - kOnes * 0x0E) & ~w & kHighs) != 0) return false;
+  const size_t n = text.size();
+  if (n < 8) {
+    for (size_t i = 0; i < n; ++i) {
+      if (static_cast<unsigned char>(p[i]) < 0x0E) return false;
+    }
+    return true;
   }
-  for (; n > 0; ++p, --n) {
-    if (static_cast<unsigned char>(*p) < 0x0E) return false;
+  for (size_t i = 0; i + 8 < n; i += 8) {
+    if (!NoLineBreakWord(p + i)) return false;
   }
-  return true;
+  return NoLineBreakWord(p + n - 8);
 }
 
 }  // namespace
@@ -67,6 +76,21 @@ void HeadWriter::StatusLine(int status) {
 }
 
 void HeadWriter::Field(std::string_view name, std::string_view value) {
+  if (NoLineBreakByte(name) && NoLineBreakByte(value)) {
+    // The usual field: one size check and four copies, not four appends.
+    const size_t at = text_.size();
+    text_.resize(at + name.size() + value.size() + 4);
+    char* out = text_.data() + at;
+    std::memcpy(out, name.data(), name.size());
+    out += name.size();
+    *out++ = ':';
+    *out++ = ' ';
+    std::memcpy(out, value.data(), value.size());
+    out += value.size();
+    *out++ = '\r';
+    *out = '\n';
+    return;
+  }
   AppendClean(name);
   text_ += ": ";
   AppendClean(value);

@@ -44,16 +44,26 @@ TEST(HeadWriterTest, StatusLinesHaveTheirReasons) {
 }
 
 TEST(HeadWriterTest, ALineBreakIsFoundWhereverItFalls) {
-  // Values are checked eight bytes at a time: a break at every offset of a
-  // value of a few words.
+  // Names and values are checked eight bytes at a time, the last eight
+  // overlapping the ones before, and byte by byte when shorter: a break at
+  // every offset of every length up to a few words, in either.
+  const std::string letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMN";
   for (const char* line_break : {"\r", "\n"}) {
-    for (size_t at = 0; at <= 20; ++at) {
-      const std::string kept = "abcdefghijklmnopqrst";
-      std::string value = kept;
-      value.insert(at, line_break);
-      HeadWriter head;
-      head.Field("x", value);
-      EXPECT_EQ(head.End(), "x: " + kept + "\r\n\r\n") << "at " << at;
+    for (size_t length = 0; length <= letters.size(); ++length) {
+      const std::string kept = letters.substr(0, length);
+      for (size_t at = 0; at <= length; ++at) {
+        std::string broken = kept;
+        broken.insert(at, line_break);
+        HeadWriter value_broken;
+        value_broken.Field("x", broken);
+        EXPECT_EQ(value_broken.End(), "x: " + kept + "\r\n\r\n") << "length " << length << " at " << at;
+        HeadWriter name_broken;
+        name_broken.Field("y" + broken, "v");
+        EXPECT_EQ(name_broken.End(), "y" + kept + ": v\r\n\r\n") << "length " << length << " at " << at;
+      }
+      HeadWriter clean;
+      clean.Field(kept, kept);
+      EXPECT_EQ(clean.End(), kept + ": " + kept + "\r\n\r\n") << "length " << length;
     }
   }
   // Bytes near the breaks are kept, on the fast way and on the slow one.

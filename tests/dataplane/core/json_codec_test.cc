@@ -104,14 +104,18 @@ TEST(DumpJsonTest, WritesTheSameBytesAsNlohmann) {
 TEST(DumpJsonTest, EverySpecialCharacterAtEveryOffsetOfAWord) {
   // The writer skips plain text sixteen (SSE2) or eight bytes at a time: a
   // character that needs escaping or checking must be found wherever it
-  // falls, in a block, across two, in the tail after the last whole block.
+  // falls, in a block, across two, in the tail after the last whole block
+  // (looked at as the last eight bytes, overlapping the ones before), in
+  // texts of every length up to three blocks.
   for (const std::string& special : std::vector<std::string>{"\"", "\\", "\n", std::string(1, '\0'), "\x1f", "\x7f",
                                                              " ", "\xc3\xa9", "\xf0\x9f\x98\x80", "\xff", "\x80"}) {
-    for (size_t at = 0; at < 48; ++at) {
-      std::string text(48, 'a');
-      text.insert(at, special);
-      json value = text;
-      EXPECT_EQ(DumpJson(value), NlohmannDump(value)) << "at " << at;
+    for (size_t length = 0; length <= 48; ++length) {
+      for (size_t at = 0; at <= length; ++at) {
+        std::string text(length, 'a');
+        text.insert(at, special);
+        json value = text;
+        EXPECT_EQ(DumpJson(value), NlohmannDump(value)) << "at " << at << " of " << length;
+      }
     }
   }
 }
@@ -129,7 +133,7 @@ TEST(AppendJsonStringTest, PlainTextIsWhatItCopiesUnchanged) {
   // a time): plain exactly when every byte is printable ASCII (DEL too) other
   // than '"' and '\\', and then AppendJsonString writes it between quotes as is.
   for (const std::string& special : std::vector<std::string>{"", "\x7f", "\"", "\\", "\n", "\x1f", "\xc3\xa9", "\x80"}) {
-    for (size_t length : {0, 5, 20, 40}) {
+    for (size_t length = 0; length <= 40; ++length) {
       for (size_t at = 0; at <= length; ++at) {
         std::string text(length, 'k');
         text.insert(at, special);
