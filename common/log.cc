@@ -149,41 +149,36 @@ Line::Line(Level level, std::string_view msg) : enabled_(Enabled(level)), urgent
   AppendJsonStringReplacing(msg, text_);
 }
 
-void Line::Key(std::string_view key) {
-  // Keys are the callers' literals, plain ASCII: appended as they are after
-  // one check; anything else is escaped.
-  char quoted[64];  // ,"key": in one append
-  if (key.size() + 4 <= sizeof quoted && IsPlainJsonText(key)) {
-    quoted[0] = ',';
-    quoted[1] = '"';
-    std::memcpy(quoted + 2, key.data(), key.size());
-    quoted[key.size() + 2] = '"';
-    quoted[key.size() + 3] = ':';
-    text_.append(quoted, key.size() + 4);
-    return;
-  }
-  text_.push_back(',');
-  AppendJsonStringReplacing(key, text_);
-  text_.push_back(':');
+void Line::AppendKey(log::Key key) {
+  // ,"key": with one size check; the key was checked when compiled.
+  const std::string_view k = key.text();
+  const size_t at = text_.size();
+  text_.resize(at + k.size() + 4);
+  char* out = text_.data() + at;
+  out[0] = ',';
+  out[1] = '"';
+  std::memcpy(out + 2, k.data(), k.size());
+  out[k.size() + 2] = '"';
+  out[k.size() + 3] = ':';
 }
 
-Line& Line::Add(std::string_view key, std::string_view value) {
+Line& Line::Add(log::Key key, std::string_view value) {
   if (!enabled_) return *this;
-  Key(key);
+  AppendKey(key);
   AppendJsonStringReplacing(value, text_);
   return *this;
 }
 
-Line& Line::Add(std::string_view key, bool value) {
+Line& Line::Add(log::Key key, bool value) {
   if (!enabled_) return *this;
-  Key(key);
+  AppendKey(key);
   text_ += value ? "true" : "false";
   return *this;
 }
 
-Line& Line::Add(std::string_view key, double value) {
+Line& Line::Add(log::Key key, double value) {
   if (!enabled_) return *this;
-  Key(key);
+  AppendKey(key);
   char buffer[64];
   auto [end, ec] = std::isfinite(value)
                        ? std::to_chars(buffer, buffer + sizeof buffer, value, std::chars_format::fixed, 3)
@@ -196,9 +191,9 @@ Line& Line::Add(std::string_view key, double value) {
   return *this;
 }
 
-Line& Line::AddMillis(std::string_view key, std::chrono::nanoseconds duration) {
+Line& Line::AddMillis(log::Key key, std::chrono::nanoseconds duration) {
   if (!enabled_) return *this;
-  Key(key);
+  AppendKey(key);
   int64_t micros = (duration.count() + (duration.count() >= 0 ? 500 : -500)) / 1000;  // half away from zero
   if (micros < 0) {
     text_.push_back('-');
@@ -212,29 +207,41 @@ Line& Line::AddMillis(std::string_view key, std::chrono::nanoseconds duration) {
   return *this;
 }
 
-Line& Line::AddInteger(std::string_view key, int64_t value) {
+Line& Line::AddInteger(log::Key key, int64_t value) {
   if (!enabled_) return *this;
-  Key(key);
+  AppendKey(key);
   AppendJsonInteger(value, text_);
   return *this;
 }
 
-Line& Line::AddUnsigned(std::string_view key, uint64_t value) {
+Line& Line::AddUnsigned(log::Key key, uint64_t value) {
   if (!enabled_) return *this;
-  Key(key);
+  AppendKey(key);
   AppendJsonInteger(value, text_);
   return *this;
 }
 
-Line& Line::Add(std::string_view key, const nlohmann::json& value) {
+Line& Line::Add(log::Key key, const nlohmann::json& value) {
   if (!enabled_) return *this;
-  Key(key);
+  AppendKey(key);
+  AppendValue(value);
+  return *this;
+}
+
+void Line::AddField(std::string_view key, const nlohmann::json& value) {
+  if (!enabled_) return;
+  text_.push_back(',');
+  AppendJsonStringReplacing(key, text_);
+  text_.push_back(':');
+  AppendValue(value);
+}
+
+void Line::AppendValue(const nlohmann::json& value) {
   if (value.is_string()) {
     AppendJsonStringReplacing(value.get_ref<const std::string&>(), text_);
   } else {
     text_ += DumpJson(value);
   }
-  return *this;
 }
 
 void Line::Write() {
@@ -272,7 +279,7 @@ void Write(Level level, std::string_view msg, const nlohmann::json& fields) {
     for (auto it = fields.begin(); it != fields.end(); ++it) {
       // A field named like one of the line's own keeps the line's meaning.
       if (it.key() == "ts" || it.key() == "level" || it.key() == "msg") continue;
-      line.Add(it.key(), it.value());
+      line.AddField(it.key(), it.value());
     }
   }
   line.Write();

@@ -26,6 +26,23 @@ inline void Info(std::string_view msg, const nlohmann::json& f = nlohmann::json:
 inline void Warn(std::string_view msg, const nlohmann::json& f = nlohmann::json::object()) { Write(Level::kWarn, msg, f); }
 inline void Error(std::string_view msg, const nlohmann::json& f = nlohmann::json::object()) { Write(Level::kError, msg, f); }
 
+// A Line's key: a string literal of printable ASCII without '"' or '\\',
+// checked when the program is compiled (any other key does not compile), so
+// that writing it needs no look at its bytes.
+class Key {
+ public:
+  template <size_t N>
+  consteval Key(const char (&text)[N]) : text_(text, N - 1) {  // NOLINT: a literal converts implicitly
+    for (char c : text_) {
+      if (c < 0x20 || c > 0x7e || c == '"' || c == '\\') throw "log::Key: printable ASCII without '\"' or '\\'";
+    }
+  }
+  constexpr std::string_view text() const { return text_; }
+
+ private:
+  std::string_view text_;
+};
+
 // The same line built field by field, for hot paths (a line per request):
 // no JSON tree, one buffer. Fields appear in the order they are added; a key
 // must not repeat (nor be ts, level or msg). Does nothing when the level is
@@ -38,32 +55,36 @@ class Line {
   Line(Level level, std::string_view msg);
   bool enabled() const { return enabled_; }
 
-  Line& Add(std::string_view key, std::string_view value);
-  Line& Add(std::string_view key, const char* value) { return Add(key, std::string_view(value)); }
-  Line& Add(std::string_view key, const std::string& value) { return Add(key, std::string_view(value)); }
-  Line& Add(std::string_view key, bool value);
-  Line& Add(std::string_view key, double value);  // fixed, 3 decimals
+  Line& Add(log::Key key, std::string_view value);
+  Line& Add(log::Key key, const char* value) { return Add(key, std::string_view(value)); }
+  Line& Add(log::Key key, const std::string& value) { return Add(key, std::string_view(value)); }
+  Line& Add(log::Key key, bool value);
+  Line& Add(log::Key key, double value);  // fixed, 3 decimals
   // A duration in milliseconds, 3 decimals (rounded to the microsecond): what
   // Add(key, milliseconds as a double) writes, in integer arithmetic.
-  Line& AddMillis(std::string_view key, std::chrono::nanoseconds duration);
+  Line& AddMillis(log::Key key, std::chrono::nanoseconds duration);
   template <typename Int>
     requires(std::is_integral_v<Int> && !std::is_same_v<Int, bool>)
-  Line& Add(std::string_view key, Int value) {
+  Line& Add(log::Key key, Int value) {
     if constexpr (std::is_signed_v<Int>) {
       return AddInteger(key, static_cast<int64_t>(value));
     } else {
       return AddUnsigned(key, static_cast<uint64_t>(value));
     }
   }
-  Line& Add(std::string_view key, const nlohmann::json& value);
+  Line& Add(log::Key key, const nlohmann::json& value);
 
   // Writes the line (once; later calls do nothing).
   void Write();
 
  private:
-  Line& AddInteger(std::string_view key, int64_t value);
-  Line& AddUnsigned(std::string_view key, uint64_t value);
-  void Key(std::string_view key);
+  Line& AddInteger(log::Key key, int64_t value);
+  Line& AddUnsigned(log::Key key, uint64_t value);
+  void AppendKey(log::Key key);
+  // log::Write's fields, whose keys come from a JSON object: escaped.
+  friend void Write(Level level, std::string_view msg, const nlohmann::json& fields);
+  void AddField(std::string_view key, const nlohmann::json& value);
+  void AppendValue(const nlohmann::json& value);
 
   bool enabled_;
   bool urgent_;  // warn and error: written at once, with the lines before it
