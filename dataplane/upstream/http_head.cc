@@ -81,11 +81,12 @@ void HeadWriter::Field(std::string_view name, std::string_view value) {
     const size_t at = text_.size();
     text_.resize(at + name.size() + value.size() + 4);
     char* out = text_.data() + at;
-    std::memcpy(out, name.data(), name.size());
+    // (An empty view may have no data: memcpy must not see a null pointer.)
+    if (!name.empty()) std::memcpy(out, name.data(), name.size());
     out += name.size();
     *out++ = ':';
     *out++ = ' ';
-    std::memcpy(out, value.data(), value.size());
+    if (!value.empty()) std::memcpy(out, value.data(), value.size());
     out += value.size();
     *out++ = '\r';
     *out = '\n';

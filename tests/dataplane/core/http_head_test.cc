@@ -66,6 +66,10 @@ TEST(HeadWriterTest, ALineBreakIsFoundWhereverItFalls) {
       EXPECT_EQ(clean.End(), kept + ": " + kept + "\r\n\r\n") << "length " << length;
     }
   }
+  // An empty view with no data at all (what a missing field reads as).
+  HeadWriter empty;
+  empty.Field("x", std::string_view());
+  EXPECT_EQ(empty.End(), "x: \r\n\r\n");
   // Bytes near the breaks are kept, on the fast way and on the slow one.
   for (const char* value : {"a\tb\x0c\x0e\x7f\xc3\xa9" "cdefghijklmn", "a\tb\x0e\x7f\xc3\xa9" "cdefghijklmn"}) {
     HeadWriter clean;
