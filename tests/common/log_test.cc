@@ -153,28 +153,28 @@ TEST(LogLineTest, KeysAreWrittenAsTheyAre) {
   // Keys are checked when compiled (log_key_check.cc: one that needs escaping
   // does not compile) and then copied as they are, whatever their length.
   static_assert(Key("status").text() == "status");
+  struct Field {
+    Key key;
+    int value;
+  };
+  static constexpr Field kFields[] = {
+      {"k", 1},
+      {"seven_7", 7},
+      {"eight_88", 8},
+      {"nine_9999", 9},
+      {"sixteen_16161616", 16},
+      {"seventeen_1717171", 17},
+      {"punctuation: x-request.id/2 (a~b) {c} [d] <e> 'f' `g`!?#$%&*+,;=@^|", 0},
+      {"forty_40404040404040404040404040404040404", 40},
+  };
   std::string text = CaptureStderr([] {
     Line line(Level::kInfo, "keys");
-    line.Add("k", 1)
-        .Add("seven_7", 7)
-        .Add("eight_88", 8)
-        .Add("nine_9999", 9)
-        .Add("sixteen_16161616", 16)
-        .Add("seventeen_1717171", 17)
-        .Add("punctuation: x-request.id/2 (a~b) {c} [d] <e> 'f' `g`!?#$%&*+,;=@^|", 0)
-        .Add("forty_40404040404040404040404040404040404", 40);
+    for (const Field& field : kFields) line.Add(field.key, field.value);
     line.Write();
   });
   json parsed = json::parse(text);
-  EXPECT_EQ(parsed["k"], 1);
-  EXPECT_EQ(parsed["seven_7"], 7);
-  EXPECT_EQ(parsed["eight_88"], 8);
-  EXPECT_EQ(parsed["nine_9999"], 9);
-  EXPECT_EQ(parsed["sixteen_16161616"], 16);
-  EXPECT_EQ(parsed["seventeen_1717171"], 17);
-  EXPECT_EQ(parsed["punctuation: x-request.id/2 (a~b) {c} [d] <e> 'f' `g`!?#$%&*+,;=@^|"], 0);
-  EXPECT_EQ(parsed["forty_40404040404040404040404040404040404"], 40);
-  EXPECT_EQ(parsed.size(), 3u + 8u);  // ts, level, msg and the eight
+  for (const Field& field : kFields) EXPECT_EQ(parsed[std::string(field.key.text())], field.value) << field.key.text();
+  EXPECT_EQ(parsed.size(), 3u + std::size(kFields));  // ts, level, msg and the fields
 }
 
 TEST(LogLineTest, NumbersJsonCannotHoldAreNull) {
@@ -214,17 +214,11 @@ TEST(LogWriteTest, JsonFieldsKeepTheirTypesAndCannotReplaceTheLinesOwnKeys) {
 
 TEST(LogWriteTest, FieldKeysThatNeedEscapingAreEscaped) {
   // log::Write's keys come from a JSON object at run time, not from log::Key.
-  std::string text = CaptureStderr([] {
-    Warn("keys", {{"plain_key", 1}, {"quo\"te", 2}, {"back\\slash", 3}, {"new\nline", 4}, {"caf\xc3\xa9", 5},
-                  {std::string(70, 'q') + "\"", 6}});
-  });
+  const json fields = {{"plain_key", 1}, {"quo\"te", 2}, {"back\\slash", 3}, {"new\nline", 4}, {"caf\xc3\xa9", 5},
+                       {std::string(70, 'q') + "\"", 6}};
+  std::string text = CaptureStderr([&fields] { Warn("keys", fields); });
   json parsed = json::parse(text);
-  EXPECT_EQ(parsed["plain_key"], 1);
-  EXPECT_EQ(parsed["quo\"te"], 2);
-  EXPECT_EQ(parsed["back\\slash"], 3);
-  EXPECT_EQ(parsed["new\nline"], 4);
-  EXPECT_EQ(parsed["caf\xc3\xa9"], 5);
-  EXPECT_EQ(parsed[std::string(70, 'q') + "\""], 6);
+  for (const auto& [key, value] : fields.items()) EXPECT_EQ(parsed[key], value) << key;
 }
 
 // Polls `ready` every millisecond for up to 10 s.
