@@ -1,6 +1,5 @@
 #include "common/log.h"
 
-#include <pthread.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -16,6 +15,7 @@
 #include <thread>
 #include <utility>
 
+#include "common/background_thread.h"
 #include "common/json_write.h"
 
 namespace switchboard::log {
@@ -257,7 +257,8 @@ BackgroundWriter::BackgroundWriter() {
   bg.active = true;
   bg.stop = false;
   bg.thread = std::thread([] {
-    pthread_setname_np(pthread_self(), "log-writer");
+    // Its writes wait for the I/O threads' idle time, not the other way round.
+    BecomeBackgroundThread("log-writer");
     WriterLoop();
   });
 }

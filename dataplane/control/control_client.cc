@@ -1,9 +1,5 @@
 #include "dataplane/control/control_client.h"
 
-#include <sys/resource.h>
-#include <sys/syscall.h>
-#include <unistd.h>
-
 #include <cstdlib>
 #include <fstream>
 #include <random>
@@ -12,6 +8,7 @@
 #include <google/protobuf/util/message_differencer.h>
 #include <grpcpp/grpcpp.h>
 
+#include "common/background_thread.h"
 #include "common/log.h"
 #include "dataplane/control/stats_report.h"
 #include "switchboard/controlplane/v1/discovery.grpc.pb.h"
@@ -124,21 +121,8 @@ bool ControlPlaneClient::Sleep(std::chrono::milliseconds delay) {
   return !cv_.wait_for(lock, delay, [this] { return stopping_; });
 }
 
-namespace {
-
-// Building a snapshot takes the calling thread 0.6 ms of CPU or so; at normal
-// priority the scheduler lets it preempt an I/O thread on the same core at
-// once. Nice 10 leaves it the CPU the I/O threads do not use: a config applies
-// no later on an idle core and requests are not held behind it on a busy one.
-// Lowering one's own priority needs no privilege; on failure nothing changes.
-void YieldToRequests() {
-  setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), 10);
-}
-
-}  // namespace
-
 void ControlPlaneClient::SubscribeLoop() {
-  YieldToRequests();
+  BecomeBackgroundThread("cp-subscriber");
   std::mt19937_64 rng(std::random_device{}());
   std::uniform_real_distribution<double> unit(0.0, 1.0);
   int attempt = 0;
@@ -228,7 +212,7 @@ bool ControlPlaneClient::RunStream() {
 }
 
 void ControlPlaneClient::StatsLoop() {
-  YieldToRequests();
+  BecomeBackgroundThread("cp-stats");
   while (Sleep(options_.stats_interval)) ReportStats(std::chrono::seconds(5));
   ReportStats(std::chrono::seconds(1));  // the figures since the last report
 }

@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include "common/background_thread.h"
 #include "common/config/load.h"
 #include "common/crypto/open_config.h"
 #include "common/crypto/password.h"
@@ -102,6 +103,7 @@ std::string ConfigWatcher::FileStamp() const {
 }
 
 void ConfigWatcher::Loop() {
+  BecomeBackgroundThread("config-watcher");  // a reload builds a snapshot beside the I/O threads
   std::unique_lock<std::mutex> lock(mu_);
   while (!cv_.wait_for(lock, period_, [this] { return stop_; })) {
     absl::StatusOr<std::shared_ptr<const routing::Snapshot>> snapshot;

@@ -1,13 +1,13 @@
 // The control plane with real data planes: live weights, invalid changes,
 // NACKs, control-plane restarts, stats.
 
+#include <algorithm>
 #include <chrono>
-#include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <map>
-#include <sstream>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
@@ -281,45 +281,20 @@ TEST_F(ControlPlaneTest, ManagedDataPlaneAnswers503UntilItsFirstConfig) {
   EXPECT_EQ(served.status, 200) << served.body;
 }
 
-// Each thread's nice value by thread id, from /proc/PID/task/TID/stat (the
-// 19th field; the name before it, in parentheses, may hold spaces).
-std::map<int, int> NiceByThread(pid_t pid) {
-  std::map<int, int> nice;
-  std::error_code ec;
-  for (const auto& task : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec)) {
-    std::ifstream in(task.path() / "stat");
-    std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    size_t name_end = stat.rfind(')');
-    if (name_end == std::string::npos) continue;
-    std::istringstream fields(stat.substr(name_end + 2));
-    std::string field;
-    // After the name: state is field 3, nice field 19.
-    for (int i = 3; i <= 19 && fields >> field; ++i) {
-      if (i == 19) nice[std::stoi(task.path().filename().string())] = std::stoi(field);
-    }
-  }
-  return nice;
-}
-
 TEST_F(ControlPlaneTest, ConfigIsAppliedAtLowerPriorityThanRequestsAreServed) {
   ASSERT_NO_FATAL_FAILURE(StartControlPlane(ClusterConfig()));
   auto& dp = StartDataPlane("dp-a");
   ASSERT_TRUE(WaitReadyz(dp, kStartTimeout));
-  // The config subscriber and the stats reporter lower themselves as they
-  // start; the process's first thread (and the I/O threads) keep nice 0.
-  std::map<int, int> nice;
-  int lowered = 0;
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-  while (std::chrono::steady_clock::now() < deadline) {
-    nice = NiceByThread(dp.pid());
-    lowered = 0;
-    for (const auto& [tid, value] : nice) lowered += value == 10 ? 1 : 0;
-    if (lowered >= 2) break;
-    std::this_thread::sleep_for(milliseconds(20));
-  }
-  EXPECT_EQ(lowered, 2);
-  ASSERT_TRUE(nice.count(dp.pid()));
-  EXPECT_EQ(nice[dp.pid()], 0);
+  // The config subscriber, the stats reporter and the log writer name and
+  // lower themselves as they start; the process's first thread (an I/O
+  // thread) keeps nice 0.
+  std::string seen;
+  EXPECT_TRUE(WaitForThreadsAtNice(dp.pid(), {"cp-subscriber", "cp-stats", "log-writer"}, 10, milliseconds(5000), &seen))
+      << seen;
+  std::vector<ThreadInfo> threads = ThreadsOf(dp.pid());
+  auto first = std::find_if(threads.begin(), threads.end(), [&](const ThreadInfo& t) { return t.tid == dp.pid(); });
+  ASSERT_NE(first, threads.end());
+  EXPECT_EQ(first->nice, 0);
   // Still applies changes.
   uint64_t version = SetWeights("pick", {{"alpha", 0.000001}, {"beta", 1}});
   EXPECT_TRUE(WaitApplied({"dp-a"}, version, milliseconds(5000)));

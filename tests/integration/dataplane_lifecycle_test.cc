@@ -154,6 +154,21 @@ TEST_F(AllocatorTest, ReadyLineNamesTheMallocInUse) {
   EXPECT_EQ(response.Json()["choices"][0]["message"]["content"], "served") << response.body;
 }
 
+using BackgroundThreadTest = DataPlaneTest;
+
+// Beside the I/O threads a data plane on a config file runs the config watcher
+// and the log writer; both run below the I/O threads, which keep nice 0.
+TEST_F(BackgroundThreadTest, TheConfigWatcherAndTheLogWriterRunBelowTheIoThreads) {
+  ASSERT_NO_FATAL_FAILURE(StartStandard());
+  std::string seen;
+  EXPECT_TRUE(WaitForThreadsAtNice(dataplane_->pid(), {"config-watcher", "log-writer"}, 10, kWait, &seen)) << seen;
+  std::vector<ThreadInfo> threads = ThreadsOf(dataplane_->pid());
+  auto first = std::find_if(threads.begin(), threads.end(),
+                            [&](const ThreadInfo& t) { return t.tid == dataplane_->pid(); });
+  ASSERT_NE(first, threads.end());
+  EXPECT_EQ(first->nice, 0);
+}
+
 using ShutdownTest = DataPlaneTest;
 
 // Polls until a fresh connection to `host_port` is refused; "" then, else the

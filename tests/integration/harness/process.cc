@@ -9,7 +9,11 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <map>
+#include <sstream>
 #include <stdexcept>
 
 #include <nlohmann/json.hpp>
@@ -193,6 +197,53 @@ bool DataPlaneProcess::WaitReady(std::chrono::milliseconds timeout) {
     allocator_ = allocator;
   }
   return ready;
+}
+
+std::vector<ThreadInfo> ThreadsOf(pid_t pid) {
+  std::vector<ThreadInfo> threads;
+  std::error_code ec;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec)) {
+    std::ifstream in(task.path() / "stat");
+    std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    // "TID (NAME) STATE ...": the name may hold spaces and parentheses; the
+    // fields after its last ')' count from 3 (state), and nice is the 19th.
+    size_t name_start = stat.find('(');
+    size_t name_end = stat.rfind(')');
+    if (name_start == std::string::npos || name_end == std::string::npos || name_end < name_start) continue;
+    ThreadInfo info;
+    info.tid = std::atoi(task.path().filename().c_str());
+    info.name = stat.substr(name_start + 1, name_end - name_start - 1);
+    std::istringstream fields(stat.substr(name_end + 1));
+    std::string field;
+    bool have_nice = false;
+    for (int i = 3; i <= 19 && fields >> field; ++i) {
+      if (i == 19) {
+        info.nice = std::atoi(field.c_str());
+        have_nice = true;
+      }
+    }
+    if (have_nice) threads.push_back(std::move(info));
+  }
+  return threads;
+}
+
+bool WaitForThreadsAtNice(pid_t pid, const std::vector<std::string>& names, int nice,
+                          std::chrono::milliseconds timeout, std::string* last) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    std::vector<ThreadInfo> threads = ThreadsOf(pid);
+    bool all = std::all_of(names.begin(), names.end(), [&](const std::string& name) {
+      return std::any_of(threads.begin(), threads.end(),
+                         [&](const ThreadInfo& t) { return t.name == name && t.nice == nice; });
+    });
+    if (last) {
+      last->clear();
+      for (const auto& t : threads) *last += t.name + "=" + std::to_string(t.nice) + " ";
+    }
+    if (all) return true;
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
 }
 
 }  // namespace switchboard::testing

@@ -78,6 +78,22 @@ class ChildProcess {
   std::thread reader_;
 };
 
+// One thread of a running process, from /proc/PID/task/TID/stat.
+struct ThreadInfo {
+  int tid = 0;
+  std::string name;  // its comm, as `top -H` shows it
+  int nice = 0;
+};
+
+// The threads of process `pid` now (none once it is gone).
+std::vector<ThreadInfo> ThreadsOf(pid_t pid);
+
+// Polls ThreadsOf(pid) until a thread named by each of `names` runs at `nice`.
+// True when they all do before `timeout`; `last` (when given) gets the last
+// threads seen, "name=nice name=nice ...", for the failure message.
+bool WaitForThreadsAtNice(pid_t pid, const std::vector<std::string>& names, int nice,
+                          std::chrono::milliseconds timeout, std::string* last = nullptr);
+
 // The data plane, started as tests and scripts start it (see DEVELOPERS.md):
 // `--config FILE --listen 127.0.0.1:0 --admin-listen 127.0.0.1:0` plus
 // `extra_args`, ready once it logs {"msg":"ready","api":..,"admin":..}.
