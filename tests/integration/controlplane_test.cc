@@ -1,10 +1,10 @@
 // The control plane with real data planes: live weights, invalid changes,
 // NACKs, control-plane restarts, stats.
 
-#include <algorithm>
 #include <chrono>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -291,9 +291,8 @@ TEST_F(ControlPlaneTest, ConfigIsAppliedAtLowerPriorityThanRequestsAreServed) {
   std::string seen;
   EXPECT_TRUE(WaitForThreadsAtNice(dp.pid(), {"cp-subscriber", "cp-stats", "log-writer"}, 10, milliseconds(5000), &seen))
       << seen;
-  std::vector<ThreadInfo> threads = ThreadsOf(dp.pid());
-  auto first = std::find_if(threads.begin(), threads.end(), [&](const ThreadInfo& t) { return t.tid == dp.pid(); });
-  ASSERT_NE(first, threads.end());
+  std::optional<ThreadInfo> first = ThreadOf(dp.pid(), dp.pid());
+  ASSERT_TRUE(first.has_value());
   EXPECT_EQ(first->nice, 0);
   // Still applies changes.
   uint64_t version = SetWeights("pick", {{"alpha", 0.000001}, {"beta", 1}});

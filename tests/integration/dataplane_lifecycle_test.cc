@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -162,10 +163,8 @@ TEST_F(BackgroundThreadTest, TheConfigWatcherAndTheLogWriterRunBelowTheIoThreads
   ASSERT_NO_FATAL_FAILURE(StartStandard());
   std::string seen;
   EXPECT_TRUE(WaitForThreadsAtNice(dataplane_->pid(), {"config-watcher", "log-writer"}, 10, kWait, &seen)) << seen;
-  std::vector<ThreadInfo> threads = ThreadsOf(dataplane_->pid());
-  auto first = std::find_if(threads.begin(), threads.end(),
-                            [&](const ThreadInfo& t) { return t.tid == dataplane_->pid(); });
-  ASSERT_NE(first, threads.end());
+  std::optional<ThreadInfo> first = ThreadOf(dataplane_->pid(), dataplane_->pid());
+  ASSERT_TRUE(first.has_value());
   EXPECT_EQ(first->nice, 0);
 }
 

@@ -13,6 +13,7 @@
 #include <fstream>
 #include <iterator>
 #include <map>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 
@@ -199,32 +200,44 @@ bool DataPlaneProcess::WaitReady(std::chrono::milliseconds timeout) {
   return ready;
 }
 
+namespace {
+
+// One /proc/PID/task/TID directory's thread, or nullopt when it is gone.
+std::optional<ThreadInfo> ReadThread(const std::filesystem::path& task) {
+  std::ifstream in(task / "stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // "TID (NAME) STATE ...": the name may hold spaces and parentheses; the
+  // fields after its last ')' count from 3 (state), and nice is the 19th.
+  size_t name_start = stat.find('(');
+  size_t name_end = stat.rfind(')');
+  if (name_start == std::string::npos || name_end == std::string::npos || name_end < name_start) return std::nullopt;
+  ThreadInfo info;
+  info.tid = std::atoi(task.filename().c_str());
+  info.name = stat.substr(name_start + 1, name_end - name_start - 1);
+  std::istringstream fields(stat.substr(name_end + 1));
+  std::string field;
+  for (int i = 3; i <= 19 && fields >> field; ++i) {
+    if (i == 19) {
+      info.nice = std::atoi(field.c_str());
+      return info;
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 std::vector<ThreadInfo> ThreadsOf(pid_t pid) {
   std::vector<ThreadInfo> threads;
   std::error_code ec;
   for (const auto& task : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec)) {
-    std::ifstream in(task.path() / "stat");
-    std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    // "TID (NAME) STATE ...": the name may hold spaces and parentheses; the
-    // fields after its last ')' count from 3 (state), and nice is the 19th.
-    size_t name_start = stat.find('(');
-    size_t name_end = stat.rfind(')');
-    if (name_start == std::string::npos || name_end == std::string::npos || name_end < name_start) continue;
-    ThreadInfo info;
-    info.tid = std::atoi(task.path().filename().c_str());
-    info.name = stat.substr(name_start + 1, name_end - name_start - 1);
-    std::istringstream fields(stat.substr(name_end + 1));
-    std::string field;
-    bool have_nice = false;
-    for (int i = 3; i <= 19 && fields >> field; ++i) {
-      if (i == 19) {
-        info.nice = std::atoi(field.c_str());
-        have_nice = true;
-      }
-    }
-    if (have_nice) threads.push_back(std::move(info));
+    if (std::optional<ThreadInfo> info = ReadThread(task.path())) threads.push_back(std::move(*info));
   }
   return threads;
+}
+
+std::optional<ThreadInfo> ThreadOf(pid_t pid, pid_t tid) {
+  return ReadThread("/proc/" + std::to_string(pid) + "/task/" + std::to_string(tid));
 }
 
 bool WaitForThreadsAtNice(pid_t pid, const std::vector<std::string>& names, int nice,

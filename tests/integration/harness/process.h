@@ -87,6 +87,8 @@ struct ThreadInfo {
 
 // The threads of process `pid` now (none once it is gone).
 std::vector<ThreadInfo> ThreadsOf(pid_t pid);
+// Thread `tid` of process `pid` (its first thread: tid == pid), or nullopt.
+std::optional<ThreadInfo> ThreadOf(pid_t pid, pid_t tid);
 
 // Polls ThreadsOf(pid) until a thread named by each of `names` runs at `nice`.
 // True when they all do before `timeout`; `last` (when given) gets the last
