@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <ctime>
 #include <future>
 #include <limits>
 #include <string>
@@ -110,6 +111,63 @@ TEST(LogLineTest, WritesOneJsonObjectPerLineWithFieldsInOrder) {
   EXPECT_EQ(ts[10], 'T');
   EXPECT_EQ(ts[19], '.');
   EXPECT_EQ(ts.back(), 'Z');
+}
+
+// What gmtime_r and strftime make of the same time, for comparison.
+std::string ReferenceTimestamp(std::chrono::system_clock::time_point time) {
+  using namespace std::chrono;
+  const auto millis = floor<milliseconds>(time);
+  const time_t secs = static_cast<time_t>(floor<seconds>(millis).time_since_epoch().count());
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char text[32];
+  size_t n = std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", &tm);
+  char frac[8];
+  std::snprintf(frac, sizeof frac, ".%03dZ", static_cast<int>((millis - floor<seconds>(millis)).count()));
+  return std::string(text, n) + frac;
+}
+
+std::string Timestamp(std::chrono::system_clock::time_point time) {
+  std::string out = "x";  // appended to, not replaced
+  AppendTimestamp(time, out);
+  return out.substr(1);
+}
+
+TEST(LogTimestampTest, IsUtcToTheMillisecondAcrossDaysMonthsAndLeapYears) {
+  using namespace std::chrono;
+  using Time = system_clock::time_point;
+  auto at = [](sys_days day, milliseconds since_midnight) { return Time(day) + since_midnight; };
+  EXPECT_EQ(Timestamp(Time()), "1970-01-01T00:00:00.000Z");
+  EXPECT_EQ(Timestamp(at(2026y / 11 / 22, hours(3) + minutes(57) + seconds(1) + milliseconds(123))),
+            "2026-11-22T03:57:01.123Z");
+  EXPECT_EQ(Timestamp(at(1999y / 12 / 31, hours(24) - milliseconds(1))), "1999-12-31T23:59:59.999Z");
+  EXPECT_EQ(Timestamp(at(2000y / 2 / 29, hours(12))), "2000-02-29T12:00:00.000Z");  // a leap year (400)
+  EXPECT_EQ(Timestamp(at(2100y / 2 / 28, hours(24))), "2100-03-01T00:00:00.000Z");  // not one (100)
+  EXPECT_EQ(Timestamp(at(2028y / 2 / 28, hours(24))), "2028-02-29T00:00:00.000Z");
+  // Below the millisecond it is truncated, not rounded.
+  EXPECT_EQ(Timestamp(at(2026y / 1 / 1, milliseconds(999)) + microseconds(999)), "2026-01-01T00:00:00.999Z");
+  // And it agrees with the C library over two centuries, every field and
+  // boundary met along the way (a step of about 3.7 days plus 3,611.007 s).
+  Time time{};
+  const auto step = hours(89) + seconds(3611) + milliseconds(7);
+  int compared = 0;
+  for (; time < Time(sys_days(2170y / 1 / 1)); time += step, ++compared) {
+    ASSERT_EQ(Timestamp(time), ReferenceTimestamp(time));
+  }
+  EXPECT_GT(compared, 19000);
+}
+
+TEST(LogTimestampTest, EveryLineStartsWithTheTimeItWasMade) {
+  using namespace std::chrono;
+  const auto before = floor<milliseconds>(system_clock::now());
+  std::string text = CaptureStderr([] { Info("now"); });
+  const auto after = system_clock::now();
+  json parsed = json::parse(text);
+  const std::string ts = parsed["ts"];
+  // Within [before, after]: one of the timestamps of that span.
+  bool found = false;
+  for (auto t = before; t <= after && !found; t += milliseconds(1)) found = Timestamp(t) == ts;
+  EXPECT_TRUE(found) << ts << " not between " << Timestamp(before) << " and " << Timestamp(after);
 }
 
 TEST(LogLineTest, StringsAreEscapedAndBadUtf8Replaced) {
