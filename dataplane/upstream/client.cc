@@ -40,6 +40,8 @@ constexpr std::chrono::seconds kMaxIdleAge{45};
 // whenever a read fills what it asked for (large non-streamed answers).
 constexpr size_t kBodyReadFirstBytes = 1024;
 constexpr size_t kBodyReadMaxBytes = 64 * 1024;
+// The most an upstream's response head may take.
+constexpr uint32_t kHeadLimitBytes = 64 * 1024;
 
 }  // namespace
 
@@ -83,6 +85,17 @@ struct Connection {
     return tls.has_value();  // plain HTTP: unsolicited bytes mean a broken exchange; TLS: may be a ticket
   }
 };
+
+namespace {
+
+// One read into `space`, straight from the socket (or the TLS stream): the
+// response head's reads and the body's are this one operation.
+net::awaitable<std::tuple<beast::error_code, size_t>> ReadOnce(Connection& conn, net::mutable_buffer space) {
+  if (conn.tls) return conn.tls->async_read_some(space, kUseTuple);
+  return conn.plain->socket().async_read_some(space, kUseTuple);
+}
+
+}  // namespace
 
 std::string_view FailureName(Failure failure) {
   switch (failure) {
@@ -319,16 +332,48 @@ net::awaitable<absl::Status> Call::SendAndReadHeader(const providers::UpstreamRe
   }
 
   parser_.emplace();
-  parser_->header_limit(64 * 1024);
+  parser_->header_limit(kHeadLimitBytes);
   parser_->body_limit(boost::none);  // bounded by the caller (ReadAll limit, SSE event bound)
+  parser_->eager(false);             // the head only; what follows it stays in conn.buffer
+  // The head is read with the same socket read as the body (ReadOnce), not
+  // Beast's composed http::async_read_header: one kind of read per
+  // connection, so the code a stream's first event runs is the code each of
+  // its events has just run (a request that finds the core idle pays for every
+  // cache line it brings back), and no composed operation per request.
   conn.deadline->ExpiresAfter(timeouts_.first_byte);
-  auto [rec, read] =
-      co_await conn.With([&](auto& stream) { return http::async_read_header(stream, conn.buffer, *parser_, kUseTuple); });
+  beast::error_code rec;
+  size_t received = 0;
+  size_t head_read_size = kBodyReadFirstBytes;
+  for (;;) {
+    if (conn.buffer.size() > 0) {
+      conn.buffer.consume(parser_->put(conn.buffer.data(), rec));
+      if (rec != http::error::need_more) break;  // the head, or what is wrong with it
+      rec = {};
+    }
+    auto [ec, n] = co_await ReadOnce(conn, conn.buffer.prepare(head_read_size));
+    if (ec == net::error::eof) {
+      // As Beast's read: the end of a partial head is the parser's to judge
+      // (partial_message); nothing at all is end_of_stream.
+      if (parser_->got_some()) {
+        parser_->put_eof(rec);
+      } else {
+        rec = http::error::end_of_stream;
+      }
+      break;
+    }
+    if (ec) {
+      rec = ec;
+      break;
+    }
+    conn.buffer.commit(n);
+    received += n;
+    if (n == head_read_size && head_read_size < kBodyReadMaxBytes) head_read_size *= 2;
+  }
   conn.deadline->Clear();
   if (rec) {
     // A reused connection the server closed just before our request arrived
     // answers with EOF and nothing else: safe to try once more on a new one.
-    retryable = conn.reused && !cancelled_ && read == 0 &&
+    retryable = conn.reused && !cancelled_ && received == 0 &&
                 (rec == http::error::end_of_stream || rec == net::error::connection_reset ||
                  rec == net::error::eof || rec == net::ssl::error::stream_truncated);
     Failure kind = TimedOut(rec) ? Failure::kTimeout
@@ -429,15 +474,8 @@ net::awaitable<absl::StatusOr<std::string_view>> Call::ReadSome() {
     if (!body_.empty() || body_done_) co_return std::string_view(body_);
     // Straight from the socket (or the TLS stream): no HTTP parser and no
     // composed operation per read.
-    auto space = conn.buffer.prepare(read_size_);
     conn.deadline->ExpiresAfter(timeouts_.idle);
-    std::tuple<beast::error_code, size_t> read;
-    if (conn.tls) {
-      read = co_await conn.tls->async_read_some(space, kUseTuple);
-    } else {
-      read = co_await conn.plain->socket().async_read_some(space, kUseTuple);
-    }
-    auto [ec, n] = read;
+    auto [ec, n] = co_await ReadOnce(conn, conn.buffer.prepare(read_size_));
     conn.deadline->Clear();
     if (ec && decoder_->until_close() &&
         (ec == net::error::eof || ec == net::ssl::error::stream_truncated) && !cancelled_) {

@@ -3,7 +3,9 @@
 
 #include <dirent.h>
 
+#include <atomic>
 #include <fstream>
+#include <memory>
 #include <optional>
 #include <string>
 #include <thread>
@@ -98,6 +100,95 @@ TEST_F(FaultsTest, AnUpstreamThatNeverAnswersIs504AfterTheFirstByteTimeout) {
   ExpectOpenAiError(response, 504);
   EXPECT_NE(response.body.find("upstream_timeout"), std::string::npos) << response.body;
   EXPECT_TRUE(dataplane_->WaitForLog("\"upstream_failure\":\"timeout\"", kWait)) << dataplane_->LogText();
+  ExpectStillServing();
+}
+
+// The upstream's response head as it may come: in pieces, larger than one
+// read, or broken in the ways a server or a proxy in front of it breaks it.
+TEST_F(FaultsTest, AResponseHeadInPiecesAndLargerThanAReadIsReadWhole) {
+  const std::string body = UpstreamCompletion("pieced").dump();
+  std::string filler;
+  for (int i = 0; i < 60; ++i) filler += "X-Filler-" + std::to_string(i) + ": " + std::string(100, 'f') + "\r\n";
+  upstream_.SetHandler([body, filler](const RecordedRequest&, ResponseWriter& writer) {
+    // 6 KiB of head over four writes 30 ms apart, each arriving as its own read.
+    const std::vector<std::string> pieces = {
+        "HTTP/1.1 200 OK\r\nContent-Type: applic", "ation/json\r\n" + filler,
+        "Content-Length: " + std::to_string(body.size()) + "\r\n", "\r\n" + body};
+    for (const auto& piece : pieces) {
+      if (!writer.SendRaw(piece) || !writer.Delay(30ms)) return;
+    }
+  });
+  ASSERT_NO_FATAL_FAILURE(StartStandard());
+  HttpResponse response = PostChat(ChatRequest("local"));
+  ASSERT_EQ(response.status, 200) << response.body;
+  EXPECT_EQ(response.Json()["choices"][0]["message"]["content"], "pieced");
+}
+
+TEST_F(FaultsTest, ABrokenResponseHeadIs502) {
+  struct Case {
+    std::string name;
+    std::string bytes;  // all the upstream sends before it closes
+  };
+  const std::vector<Case> cases = {
+      {"cut short", "HTTP/1.1 200 OK\r\nContent-Type: applic"},
+      {"no status code", "HTTP/1.1 OK\r\nContent-Length: 2\r\n\r\n{}"},
+      {"not HTTP", "SSH-2.0-OpenSSH_9.2\r\n"},
+      {"larger than 64 KiB", "HTTP/1.1 200 OK\r\nX-Big: " + std::string(70 * 1024, 'b') + "\r\n\r\n"},
+  };
+  // Which case the next request gets (the handler runs on the fake's thread).
+  auto next = std::make_shared<std::atomic<size_t>>(0);
+  upstream_.SetHandler([cases, next](const RecordedRequest&, ResponseWriter& writer) {
+    writer.SendRaw(cases[next->load()].bytes);
+  });
+  ASSERT_NO_FATAL_FAILURE(Start(StandardConfig(upstream_) + "retry: {attempts: 1}\n"));
+  for (size_t i = 0; i < cases.size(); ++i) {
+    next->store(i);
+    HttpResponse response = PostChat(ChatRequest("local"));
+    ExpectOpenAiError(response, 502);
+    json error = json::parse(response.body)["error"];
+    EXPECT_EQ(error["type"], "upstream_error") << cases[i].name << ": " << response.body;
+    EXPECT_EQ(error["code"], "upstream_unavailable") << cases[i].name << ": " << response.body;
+  }
+  // Each was one request: a head that came, however broken, is not sent again
+  // (but for the retry policy, which is off here).
+  EXPECT_EQ(upstream_.Requests().size(), cases.size());
+  ExpectStillServing();
+}
+
+// A kept-alive upstream connection may be closed by the server just as a
+// request goes out on it. With nothing answered, the request is sent again on a
+// new connection; once any byte of an answer came, it is not.
+TEST_F(FaultsTest, AReusedUpstreamConnectionClosedUnderARequestIsTriedOnceMoreOnlyIfNothingCame) {
+  struct State {
+    std::atomic<int> seen{0};
+    std::atomic<bool> partial{false};
+  };
+  auto state = std::make_shared<State>();
+  upstream_.SetHandler([state](const RecordedRequest&, ResponseWriter& writer) {
+    const int n = ++state->seen;
+    if (n == 2) {
+      writer.Abort(AbortMode::kClose);  // closed, nothing written
+    } else if (n == 4 && state->partial) {
+      writer.SendRaw("HTTP/1.1 200 OK\r\n");  // a part of an answer, then closed
+    } else {
+      writer.SendJson(200, UpstreamCompletion("answer " + std::to_string(n)));
+    }
+  });
+  // One I/O thread (one pool), and no retries by policy: only the connection's own.
+  ASSERT_NO_FATAL_FAILURE(Start(StandardConfig(upstream_) + "retry: {attempts: 1}\n", {}, {"--threads", "1"}));
+  ASSERT_EQ(PostChat(ChatRequest("local")).status, 200);  // request 1 opens the connection
+  HttpResponse retried = PostChat(ChatRequest("local"));    // 2 on it, closed; 3 on a new one
+  ASSERT_EQ(retried.status, 200) << retried.body;
+  EXPECT_EQ(retried.Json()["choices"][0]["message"]["content"], "answer 3");
+  auto requests = upstream_.Requests();
+  ASSERT_EQ(requests.size(), 3u);
+  EXPECT_EQ(requests[1].connection, requests[0].connection);
+  EXPECT_NE(requests[2].connection, requests[1].connection);
+
+  state->partial = true;  // request 4, on the connection request 3 opened, is answered in part
+  HttpResponse cut = PostChat(ChatRequest("local"));
+  ExpectOpenAiError(cut, 502);
+  EXPECT_EQ(upstream_.Requests().size(), 4u) << "a request that was answered in part is not sent again";
   ExpectStillServing();
 }
 

@@ -146,7 +146,7 @@ class Writer : public ResponseWriter {
   Writer(Server& server, Stream& stream, tcp::socket& socket, ConnState& state, int id, bool close_after)
       : server_(server), stream_(stream), socket_(socket), state_(state), id_(id), close_after_(close_after) {}
 
-  enum class Phase { kIdle, kStreaming, kDone, kAborted };
+  enum class Phase { kIdle, kStreaming, kDone, kRaw, kAborted };
 
   bool Send(int status, const Headers& headers, std::string_view body) override {
     if (phase_ != Phase::kIdle) return false;
@@ -189,6 +189,12 @@ class Writer : public ResponseWriter {
     server_.SetInProgress(state_, false);
     ShutdownSend();
     return true;
+  }
+
+  bool SendRaw(std::string_view bytes) override {
+    if (phase_ != Phase::kIdle && phase_ != Phase::kRaw) return false;
+    phase_ = Phase::kRaw;
+    return Write(bytes);
   }
 
   void Abort(AbortMode mode) override {

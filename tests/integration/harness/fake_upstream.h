@@ -74,6 +74,11 @@ class ResponseWriter {
   virtual bool WriteChunk(std::string_view data) = 0;
   virtual bool EndStream() = 0;
 
+  // Bytes as they are, in place of a response (a malformed head, or one in
+  // pieces: call it again after a Delay). Nothing else may follow; the
+  // connection is closed when the handler returns.
+  virtual bool SendRaw(std::string_view bytes) = 0;
+
   // Drops the connection at once; nothing more is written on it.
   virtual void Abort(AbortMode mode = AbortMode::kReset) = 0;
 
