@@ -145,45 +145,72 @@ net::awaitable<void> ServeTrivial(RequestContext& ctx, const routing::Model& mod
   co_await r.EndSse(kDone);
 }
 
-// Waits for the upstream's response header while sending SSE keep-alive
-// comments to the client every `interval`. The exchange runs in its own
-// coroutine so that a keep-alive write never interrupts it half-way; when it
-// ends it sets `done` and cancels the tick timer (everything here runs on one
-// thread, so the flag needs no lock and no wake-up can be lost).
-net::awaitable<absl::Status> StartWithKeepAlive(RequestContext& ctx, upstream::Call& call,
-                                                const providers::UpstreamRequest& request) {
-  auto executor = co_await net::this_coro::executor;
-  struct Shared {
-    explicit Shared(net::any_io_executor ex) : tick(ex) {}
-    absl::Status status;
-    bool done = false;
-    net::steady_timer tick;
-  };
-  auto shared = std::make_shared<Shared>(executor);
-  net::co_spawn(
-      executor,
-      [&call, &request, shared]() -> net::awaitable<void> {
-        absl::Status status = co_await call.Start(request);
-        shared->status = std::move(status);
-        shared->done = true;
-        shared->tick.cancel();
-      },
-      net::detached);
-  auto interval = ctx.snapshot->settings().keep_alive_interval;
-  if (interval.count() <= 0) interval = std::chrono::hours(24);
-  Responder& r = ctx.responder;
-  bool client_ok = true;
-  while (!shared->done) {
-    shared->tick.expires_after(client_ok ? interval : std::chrono::hours(24));
-    co_await shared->tick.async_wait(kUseTuple);
-    if (shared->done || !client_ok) continue;
-    if (!r.started()) client_ok = co_await r.BeginSse();
-    if (client_ok) client_ok = co_await r.SendSse(kKeepAlive);
-    // The exchange must end before `call` goes away: cancel it and keep waiting.
-    if (!client_ok) call.Cancel();
-  }
-  co_return shared->status;
+}  // namespace
+
+KeepAliveWait::KeepAliveWait(KeepAlives& all, Responder& responder, upstream::Call& call,
+                             std::chrono::milliseconds interval)
+    : all_(all), responder_(responder), call_(call), interval_(interval) {
+  if (interval_.count() <= 0) return;
+  due_ = KeepAlives::Clock::now() + interval_;
+  all_.Add(*this);
 }
+
+void KeepAlives::Add(KeepAliveWait& wait) {
+  wait.prev_ = nullptr;
+  wait.next_ = first_;
+  if (first_ != nullptr) first_->prev_ = &wait;
+  first_ = &wait;
+  wait.linked_ = true;
+  // With one interval for all, a timer armed already fires no later than this
+  // request's first comment is due: nothing to do.
+  if (!armed_ || wait.due_ < armed_for_) Arm(wait.due_);
+}
+
+void KeepAlives::Remove(KeepAliveWait& wait) {
+  if (!wait.linked_) return;
+  if (wait.prev_ != nullptr) {
+    wait.prev_->next_ = wait.next_;
+  } else {
+    first_ = wait.next_;
+  }
+  if (wait.next_ != nullptr) wait.next_->prev_ = wait.prev_;
+  wait.linked_ = false;
+  wait.prev_ = wait.next_ = nullptr;
+  // The timer stays armed: when it fires it finds no comment due (or none
+  // waiting), and either arms itself for the next or stops.
+}
+
+void KeepAlives::Arm(Clock::time_point when) {
+  armed_ = true;
+  armed_for_ = when;
+  timer_.expires_at(when);  // (a wait pending for a later time ends with operation_aborted)
+  timer_.async_wait([this](const beast::error_code& ec) {
+    if (!ec) Tick();
+  });
+}
+
+void KeepAlives::Tick() {
+  armed_ = false;
+  const auto now = Clock::now();
+  auto next = Clock::time_point::max();
+  for (KeepAliveWait* wait = first_; wait != nullptr;) {
+    KeepAliveWait* after = wait->next_;
+    if (wait->due_ <= now) {
+      if (!wait->responder_.SendSseCommentNow(kKeepAlive)) {
+        Remove(*wait);
+        wait->call_.Cancel();  // the client is gone: so is the request upstream
+        wait = after;
+        continue;
+      }
+      wait->due_ = now + wait->interval_;
+    }
+    next = std::min(next, wait->due_);
+    wait = after;
+  }
+  if (next != Clock::time_point::max()) Arm(next);
+}
+
+namespace {
 
 net::awaitable<void> RelayStream(RequestContext& ctx, upstream::Call& call, providers::ResponseTranslator& translator,
                                  Outcome& outcome) {
@@ -413,9 +440,10 @@ net::awaitable<void> ServeUpstream(RequestContext& ctx, const routing::Model& mo
 
   // (No co_await inside ?: — GCC 12 destroys such temporaries twice.)
   absl::Status started;
-  if (outcome.stream) {
-    started = co_await StartWithKeepAlive(ctx, call, *request);
-  } else {
+  {
+    // Streamed: keep-alive comments while the head is awaited (KeepAlives).
+    KeepAliveWait keep_alive(ctx.worker.keep_alives, r, call,
+                             outcome.stream ? settings.keep_alive_interval : std::chrono::milliseconds(0));
     started = co_await call.Start(*request);
   }
   if (ctx.watch.client_gone() || r.failed()) co_return;

@@ -57,6 +57,61 @@ class WorkerContext : public net::io_context {
   using net::io_context::shutdown;
 };
 
+class Responder;
+class KeepAliveWait;
+
+// SSE keep-alive comments for one worker's streamed requests while they wait
+// for their upstream's head: a comment every `interval` of the request's, so
+// that a slow model (or one reading a long prompt) does not look like a dead
+// connection to the client or a proxy between. One timer per worker instead
+// of one per request, and lazy: a request only joins a list (no timer start,
+// no cancel, no timerfd_settime), and the timer, once armed, fires for the
+// earliest comment due; one that finds none due arms itself for the next, or
+// not at all when no request waits. The comments are written from the timer's
+// handler with one non-blocking write each (Responder::SendSseCommentNow), so
+// a comment never interrupts a write of the request's own.
+class KeepAlives {
+ public:
+  explicit KeepAlives(net::any_io_executor executor) : timer_(std::move(executor)) {}
+  KeepAlives(const KeepAlives&) = delete;
+  KeepAlives& operator=(const KeepAlives&) = delete;
+
+ private:
+  friend class KeepAliveWait;
+  using Clock = std::chrono::steady_clock;
+  void Add(KeepAliveWait& wait);
+  void Remove(KeepAliveWait& wait);
+  void Arm(Clock::time_point when);
+  void Tick();
+
+  net::steady_timer timer_;
+  bool armed_ = false;
+  Clock::time_point armed_for_{};
+  KeepAliveWait* first_ = nullptr;  // the waiting requests, in no order
+};
+
+// One streamed request waiting for its upstream's head, from construction to
+// destruction (or until a comment finds the client gone: then `call` is
+// cancelled). `interval` <= 0: no comments.
+class KeepAliveWait {
+ public:
+  KeepAliveWait(KeepAlives& all, Responder& responder, upstream::Call& call, std::chrono::milliseconds interval);
+  ~KeepAliveWait() { all_.Remove(*this); }
+  KeepAliveWait(const KeepAliveWait&) = delete;
+  KeepAliveWait& operator=(const KeepAliveWait&) = delete;
+
+ private:
+  friend class KeepAlives;
+  KeepAlives& all_;
+  Responder& responder_;
+  upstream::Call& call_;
+  std::chrono::milliseconds interval_;
+  KeepAlives::Clock::time_point due_;
+  bool linked_ = false;
+  KeepAliveWait* prev_ = nullptr;
+  KeepAliveWait* next_ = nullptr;
+};
+
 // One per thread: its io_context, upstream connection pool and random source.
 // Only that thread touches it.
 struct Worker {
@@ -69,6 +124,7 @@ struct Worker {
   Rng rng;
   // Client connections waiting for their next request; closed on shutdown.
   std::unordered_set<beast::tcp_stream*> idle_streams;
+  KeepAlives keep_alives{ioc.get_executor()};
 };
 
 using Headers = std::vector<std::pair<std::string, std::string>>;
@@ -105,6 +161,12 @@ class Responder {
   bool head_held() const { return !held_head_.empty(); }
   net::awaitable<bool> SendSse(std::string_view text);
   net::awaitable<bool> EndSse(std::string_view text = {});
+  // An SSE comment while the answer is awaited (a keep-alive), from a plain
+  // completion handler: the SSE head first if it is not out yet, and the
+  // comment, in one non-blocking write. What the socket does not take goes
+  // out before the next write, and until it has, later comments are skipped
+  // (the client is not reading). False when the client is gone.
+  bool SendSseCommentNow(std::string_view comment);
 
   bool started() const { return started_; }  // headers are on the wire
   bool failed() const { return failed_; }
@@ -116,6 +178,8 @@ class Responder {
   // The status line, the headers every response carries, then `extra_` and
   // `*headers` (a later header replaces an earlier one of the same name).
   void WriteHead(upstream::HeadWriter& head, int status, std::string_view content_type, const Headers* headers);
+  // The SSE response's head; the response counts as started from here.
+  std::string SseHead();
   // Writes a held head first, then `buffers`.
   net::awaitable<bool> Write(std::array<net::const_buffer, 3> buffers);
   // One chunk of a chunked body holding `text`, followed by `after` (the
@@ -128,7 +192,9 @@ class Responder {
   std::chrono::milliseconds write_timeout_;
   Headers extra_;
   std::string allow_origin_ = "*";
-  std::string held_head_;  // BeginSse(hold = true)'s head, until the first write
+  // Bytes that go out first with the next write: BeginSse(hold = true)'s
+  // head, or what the socket did not take of SendSseCommentNow's.
+  std::string held_head_;
   bool started_ = false;
   bool failed_ = false;
   int status_ = 0;

@@ -105,8 +105,7 @@ net::awaitable<bool> Responder::SendError(providers::ClientError error, Headers 
   co_return sent;
 }
 
-net::awaitable<bool> Responder::BeginSse(bool hold) {
-  if (failed_ || started_) co_return false;
+std::string Responder::SseHead() {
   upstream::HeadWriter head;
   WriteHead(head, 200, "text/event-stream; charset=utf-8", nullptr);
   head.Field("Cache-Control", "no-cache");
@@ -116,13 +115,37 @@ net::awaitable<bool> Responder::BeginSse(bool hold) {
   started_ = true;
   status_ = 200;
   first_byte_ = std::chrono::steady_clock::now();
-  const std::string& text = head.End();
+  return head.End();
+}
+
+net::awaitable<bool> Responder::BeginSse(bool hold) {
+  if (failed_ || started_) co_return false;
+  std::string text = SseHead();
   if (hold) {
-    held_head_ = text;
+    held_head_ = std::move(text);
     co_return true;
   }
   bool sent = co_await Write({net::buffer(text), net::const_buffer(), net::const_buffer()});
   co_return sent;
+}
+
+bool Responder::SendSseCommentNow(std::string_view comment) {
+  if (failed_) return false;
+  if (started_ && !held_head_.empty()) return true;  // the last one is still waiting for the client
+  std::string out = started_ ? std::string() : SseHead();
+  char prefix[24];
+  out += upstream::ChunkPrefix(comment.size(), prefix);
+  out += comment;
+  out += upstream::kChunkSuffix;
+  std::array<net::const_buffer, 1> buffers = {net::buffer(out)};
+  beast::error_code ec;
+  if (upstream::WriteNow(stream_.socket(), buffers, ec)) return true;
+  if (ec) {
+    failed_ = true;
+    return false;
+  }
+  held_head_.assign(static_cast<const char*>(buffers[0].data()), buffers[0].size());
+  return true;
 }
 
 net::awaitable<bool> Responder::FlushHead() {

@@ -272,6 +272,90 @@ TEST_F(StreamTest, KeepAliveCommentsWhileTheUpstreamIsSilent) {
   ExpectEnd(NextNonComment(*stream));
 }
 
+// Reads `stream`'s items until `count` keep-alive comments came; fails on
+// anything else, or when they do not come within kWait.
+void ExpectComments(SseStream& stream, int count) {
+  const auto deadline = std::chrono::steady_clock::now() + kWait;
+  for (int seen = 0; seen < count;) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    ASSERT_GT(left.count(), 0) << seen << " of " << count << " comments within " << kWait.count() << " ms";
+    SseItem item = stream.Next(left);
+    ASSERT_EQ(SseKindName(item.kind), "comment") << item.text;
+    ++seen;
+  }
+}
+
+// Streams waiting for their heads at once share one timer per I/O thread: one
+// answered (and gone) leaves the others' comments coming.
+TEST_F(StreamTest, KeepAliveCommentsReachEveryWaitingStream) {
+  ASSERT_NO_FATAL_FAILURE(Start(StandardConfig(upstream_), {}, {"--threads", "1"}));  // one timer for all
+  Gate first, rest;
+  auto calls = std::make_shared<std::atomic<int>>(0);
+  upstream_.SetHandler([first, rest, calls](const RecordedRequest&, ResponseWriter& writer) {
+    const Gate& gate = calls->fetch_add(1) == 0 ? first : rest;
+    if (!writer.Await(gate, 20s)) return;
+    writer.StartStream(200, kSseHeaders);
+    writer.WriteChunk(SseEvent(UpstreamChunk("late")) + SseEvent("[DONE]"));
+    writer.EndStream();
+  });
+  auto a = StreamChat(ChatRequest("up", true));
+  ASSERT_TRUE(upstream_.WaitForRequests(1, kWait));
+  auto b = StreamChat(ChatRequest("up", true));
+  auto c = StreamChat(ChatRequest("up", true));
+  ASSERT_TRUE(upstream_.WaitForRequests(3, kWait));
+  for (auto* stream : {a.get(), b.get(), c.get()}) ASSERT_NO_FATAL_FAILURE(ExpectComments(*stream, 2));
+  first.Open();
+  ExpectDataJson(NextNonComment(*a), UpstreamChunk("late"));
+  ExpectData(NextNonComment(*a), "[DONE]");
+  ExpectEnd(NextNonComment(*a));
+  for (auto* stream : {b.get(), c.get()}) ASSERT_NO_FATAL_FAILURE(ExpectComments(*stream, 3));
+  rest.Open();
+  for (auto* stream : {b.get(), c.get()}) {
+    ExpectDataJson(NextNonComment(*stream), UpstreamChunk("late"));
+    ExpectData(NextNonComment(*stream), "[DONE]");
+    ExpectEnd(NextNonComment(*stream));
+  }
+}
+
+// A shorter interval from a reload holds for the next request at once, though
+// a request of the longer one is still waiting.
+TEST_F(StreamTest, AShorterKeepAliveIntervalHoldsForTheNextStreamAtOnce) {
+  std::string yaml = StandardConfig(upstream_);
+  const std::string fast = "keepAliveIntervalSeconds: 0.2";
+  const size_t at = yaml.find(fast);
+  ASSERT_NE(at, std::string::npos);
+  std::string slow = yaml;
+  slow.replace(at, fast.size(), "keepAliveIntervalSeconds: 60");
+  ASSERT_NO_FATAL_FAILURE(Start(slow, {}, {"--threads", "1"}));
+  Gate answer;
+  upstream_.SetHandler([answer](const RecordedRequest&, ResponseWriter& writer) {
+    if (!writer.Await(answer, 20s)) return;
+    writer.StartStream(200, kSseHeaders);
+    writer.WriteChunk(SseEvent(UpstreamChunk("late")) + SseEvent("[DONE]"));
+    writer.EndStream();
+  });
+  // Its first comment (and with it the response head) is due in 60 s: sent
+  // raw, as the test client would wait for that head.
+  RawConnection waiting(api());
+  ASSERT_TRUE(waiting.connected());
+  const std::string body = ChatRequest("up", true).dump();
+  ASSERT_TRUE(waiting.Send("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                           "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body));
+  ASSERT_TRUE(upstream_.WaitForRequests(1, kWait));
+  dir_.WriteFile("config.yaml", yaml);
+  ASSERT_TRUE(dataplane_->WaitForLog("config reloaded", kWait)) << dataplane_->LogText();
+  auto next = StreamChat(ChatRequest("up", true));
+  ASSERT_NO_FATAL_FAILURE(ExpectComments(*next, 2));  // in 0.4 s, not 60
+  EXPECT_EQ(waiting.received(), "") << "the first request's interval is still 60 s";
+  answer.Open();
+  ExpectDataJson(NextNonComment(*next), UpstreamChunk("late"));
+  ExpectData(NextNonComment(*next), "[DONE]");
+  const std::string whole =
+      waiting.ReadUntil([](const std::string& got) { return got.find("0\r\n\r\n") != std::string::npos; }, kWait);
+  EXPECT_NE(whole.find("\"content\":\"late\""), std::string::npos) << whole;
+  EXPECT_EQ(whole.find(": keep-alive"), std::string::npos) << whole;
+}
+
 TEST_F(StreamTest, ClientHangUpClosesTheUpstreamConnection) {
   ASSERT_NO_FATAL_FAILURE(StartStandard());
   Gate never;
