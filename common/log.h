@@ -16,11 +16,11 @@ namespace switchboard::log {
 enum class Level { kDebug = 0, kInfo = 1, kWarn = 2, kError = 3 };
 
 void SetMinLevel(Level level);
+bool Enabled(Level level);
 
 // Appends a line's ts for `time`: "2026-11-22T03:57:01.123Z" (UTC, the
 // milliseconds truncated; years 0000 to 9999).
 void AppendTimestamp(std::chrono::system_clock::time_point time, std::string& out);
-bool Enabled(Level level);
 
 // {"ts":"2026-11-22T03:57:01.123Z","level":"info","msg":<msg>, ...fields}
 void Write(Level level, std::string_view msg, const nlohmann::json& fields = nlohmann::json::object());
