@@ -69,6 +69,23 @@ ControlPlaneClient::ControlPlaneClient(ClientOptions options, routing::SnapshotS
 ControlPlaneClient::~ControlPlaneClient() { Stop(); }
 
 absl::Status ControlPlaneClient::Start() {
+  // gRPC starts its own threads (an executor, timers, the event engine's
+  // pollers, which read the control plane's pushes) when the first channel is
+  // made, and a new thread takes the nice value of the thread that makes it.
+  // Made from main they ran at the I/O threads' priority, and every push woke
+  // them there; made from a lowered thread they run below, as ours do.
+  absl::Status status;
+  std::thread([this, &status] {
+    BecomeBackgroundThread("cp-start");
+    status = MakeChannel();
+  }).join();
+  if (!status.ok()) return status;
+  subscriber_ = std::thread([this] { SubscribeLoop(); });
+  reporter_ = std::thread([this] { StatsLoop(); });
+  return absl::OkStatus();
+}
+
+absl::Status ControlPlaneClient::MakeChannel() {
   std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials();
   if (!options_.tls_ca_file.empty()) {
     grpc::SslCredentialsOptions ssl;
@@ -99,8 +116,6 @@ absl::Status ControlPlaneClient::Start() {
   args.SetMaxReceiveMessageSize(64 << 20);
   args.SetMaxSendMessageSize(64 << 20);
   channel_ = grpc::CreateCustomChannel(options_.target, credentials, args);
-  subscriber_ = std::thread([this] { SubscribeLoop(); });
-  reporter_ = std::thread([this] { StatsLoop(); });
   return absl::OkStatus();
 }
 

@@ -89,6 +89,8 @@ class ControlPlaneClient {
   uint64_t applied_version() const { return applied_version_.load(); }
 
  private:
+  // The credentials and the channel to the control plane (Start, on a lowered thread).
+  absl::Status MakeChannel();
   void SubscribeLoop();
   // One stream, from connect to its end. True when it delivered a config.
   bool RunStream();

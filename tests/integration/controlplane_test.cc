@@ -294,6 +294,19 @@ TEST_F(ControlPlaneTest, ConfigIsAppliedAtLowerPriorityThanRequestsAreServed) {
   std::optional<ThreadInfo> first = ThreadOf(dp.pid(), dp.pid());
   ASSERT_TRUE(first.has_value());
   EXPECT_EQ(first->nice, 0);
+  // So does every thread but the I/O threads (which carry the process's name),
+  // gRPC's own among them: its pollers read the pushes, its executor and
+  // timers run its work.
+  int grpc_threads = 0;
+  for (const ThreadInfo& thread : ThreadsOf(dp.pid())) {
+    if (thread.name == first->name) {
+      EXPECT_EQ(thread.nice, 0) << "I/O thread " << thread.tid;
+      continue;
+    }
+    EXPECT_EQ(thread.nice, 10) << thread.name << " (thread " << thread.tid << ")";
+    if (thread.name != "cp-subscriber" && thread.name != "cp-stats" && thread.name != "log-writer") ++grpc_threads;
+  }
+  EXPECT_GT(grpc_threads, 0) << "gRPC's own threads were expected beside ours";
   // Still applies changes.
   uint64_t version = SetWeights("pick", {{"alpha", 0.000001}, {"beta", 1}});
   EXPECT_TRUE(WaitApplied({"dp-a"}, version, milliseconds(5000)));
