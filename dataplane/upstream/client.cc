@@ -43,6 +43,13 @@ constexpr size_t kBodyReadMaxBytes = 64 * 1024;
 // The most an upstream's response head may take.
 constexpr uint32_t kHeadLimitBytes = 64 * 1024;
 
+// After a read of `read` bytes into `size`: most reads are one small event,
+// and a read that filled its space asks for twice as much next time (a large
+// head or answer), up to kBodyReadMaxBytes.
+void GrowReadSize(size_t& size, size_t read) {
+  if (read == size && size < kBodyReadMaxBytes) size *= 2;
+}
+
 }  // namespace
 
 struct Connection {
@@ -367,7 +374,7 @@ net::awaitable<absl::Status> Call::SendAndReadHeader(const providers::UpstreamRe
     }
     conn.buffer.commit(n);
     received += n;
-    if (n == head_read_size && head_read_size < kBodyReadMaxBytes) head_read_size *= 2;
+    GrowReadSize(head_read_size, n);
   }
   conn.deadline->Clear();
   if (rec) {
@@ -492,9 +499,7 @@ net::awaitable<absl::StatusOr<std::string_view>> Call::ReadSome() {
       co_return failed;
     }
     conn.buffer.commit(n);
-    // Most reads are one small event; a read that fills the space asks for
-    // twice as much next time (large answers), up to a bound.
-    if (n == read_size_ && read_size_ < kBodyReadMaxBytes) read_size_ *= 2;
+    GrowReadSize(read_size_, n);
   }
 }
 
