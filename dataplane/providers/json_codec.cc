@@ -86,6 +86,9 @@ bool ReadDocument(std::string_view text, uint64_t kept_use, std::optional<simdjs
 uint64_t KeptParserUse() { return kept_parser_use; }
 
 bool ScanOpenAiAnswer(std::string_view text, Usage& usage, AnswerScan& scan) {
+  // Nearly every answer and chunk is decided by the quick pass; simdjson's
+  // document takes what it leaves.
+  if (QuickScanOpenAiAnswer(text, usage, scan)) return true;
   std::optional<simdjson::dom::parser> own;
   simdjson::dom::element root;
   if (!ReadDocument(text, 0, own, root)) return false;
@@ -107,11 +110,20 @@ bool ScanOpenAiAnswer(std::string_view text, Usage& usage, AnswerScan& scan) {
   }
   if (has_choices && choices_value.is_array()) scan.empty_choices = simdjson::dom::array(choices_value).size() == 0;
   if (scan.has_usage && usage_value.is_object()) {
+    // Each count from its member's last occurrence; one that is not an
+    // integer leaves the count as it was before the answer.
     int64_t prompt = usage.prompt_tokens, completion = usage.completion_tokens, total = usage.total_tokens;
     for (simdjson::dom::key_value_pair field : simdjson::dom::object(usage_value)) {
-      if (field.key == "prompt_tokens") ReadInteger(field.value, prompt);
-      else if (field.key == "completion_tokens") ReadInteger(field.value, completion);
-      else if (field.key == "total_tokens") ReadInteger(field.value, total);
+      if (field.key == "prompt_tokens") {
+        prompt = usage.prompt_tokens;
+        ReadInteger(field.value, prompt);
+      } else if (field.key == "completion_tokens") {
+        completion = usage.completion_tokens;
+        ReadInteger(field.value, completion);
+      } else if (field.key == "total_tokens") {
+        total = usage.total_tokens;
+        ReadInteger(field.value, total);
+      }
     }
     usage = {prompt, completion, total};
   }

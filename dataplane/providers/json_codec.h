@@ -47,4 +47,15 @@ struct AnswerScan {
 // cannot represent (integers beyond 64 bits) and has the last word.
 bool ScanOpenAiAnswer(std::string_view text, Usage& usage, AnswerScan& scan);
 
+// ScanOpenAiAnswer's first step (answer_scan.cc): one pass over the bytes, no
+// tree, which checks `text` against JSON's grammar (RFC 8259, with UTF-8 and
+// escapes checked as nlohmann's parser checks them) and reads what
+// ScanOpenAiAnswer reads, with the same results. False, `usage` and `scan`
+// untouched, when the text is not JSON or when this pass leaves it to the full
+// parse: nesting deeper than 64, a key it reads written with an escape, a
+// count that is negative or longer than 18 digits, a number that might be
+// beyond a double's range (over 300 digits before the point, its exponent
+// counted).
+bool QuickScanOpenAiAnswer(std::string_view text, Usage& usage, AnswerScan& scan);
+
 }  // namespace switchboard::providers
