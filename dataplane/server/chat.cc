@@ -295,7 +295,9 @@ net::awaitable<void> RelayStream(RequestContext& ctx, upstream::Call& call, prov
     if (out.empty() && parser.comments() > comments_seen) out = kKeepAlive;  // pass the upstream's keep-alive on
     comments_seen = parser.comments();
     if (!out.empty()) {
-      if (!co_await r.SendSse(out)) {
+      // Nearly always written at once, with no coroutine frame of its own;
+      // else the asynchronous way, which waits for the client.
+      if (!r.SendSseNow(out) && !co_await r.SendSse(out)) {
         call.Cancel();
         co_return;
       }

@@ -160,6 +160,12 @@ class Responder {
   net::awaitable<bool> FlushHead();
   bool head_held() const { return !held_head_.empty(); }
   net::awaitable<bool> SendSse(std::string_view text);
+  // SendSse without a coroutine, for a stream's every event: the chunk in one
+  // non-blocking write. What the socket does not take is held, to go out
+  // first with the next write (the relay flushes it with FlushHead before it
+  // waits for the upstream again). False when it was not tried (bytes are
+  // held already: SendSse then waits for the client) or the client is gone.
+  bool SendSseNow(std::string_view text);
   net::awaitable<bool> EndSse(std::string_view text = {});
   // An SSE comment while the answer is awaited (a keep-alive), from a plain
   // completion handler: the SSE head first if it is not out yet, and the
@@ -182,6 +188,10 @@ class Responder {
   std::string SseHead();
   // Writes a held head first, then `buffers`.
   net::awaitable<bool> Write(std::array<net::const_buffer, 3> buffers);
+  // `buffers` in one non-blocking write, what the socket does not take held
+  // (after what is held already); false when the client is gone.
+  template <size_t N>
+  bool WriteNowOrHold(std::array<net::const_buffer, N>& buffers);
   // One chunk of a chunked body holding `text`, followed by `after` (the
   // chunk's closing "\r\n", or that and the last chunk).
   net::awaitable<bool> WriteChunk(std::string_view text, std::string_view after);
@@ -193,7 +203,8 @@ class Responder {
   Headers extra_;
   std::string allow_origin_ = "*";
   // Bytes that go out first with the next write: BeginSse(hold = true)'s
-  // head, or what the socket did not take of SendSseCommentNow's.
+  // head, or what the socket did not take of SendSseCommentNow's or
+  // SendSseNow's.
   std::string held_head_;
   bool started_ = false;
   bool failed_ = false;

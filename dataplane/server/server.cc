@@ -129,6 +129,18 @@ net::awaitable<bool> Responder::BeginSse(bool hold) {
   co_return sent;
 }
 
+template <size_t N>
+bool Responder::WriteNowOrHold(std::array<net::const_buffer, N>& buffers) {
+  beast::error_code ec;
+  if (upstream::WriteNow(stream_.socket(), buffers, ec)) return true;
+  if (ec) {
+    failed_ = true;
+    return false;
+  }
+  for (const auto& buffer : buffers) held_head_.append(static_cast<const char*>(buffer.data()), buffer.size());
+  return true;
+}
+
 bool Responder::SendSseCommentNow(std::string_view comment) {
   if (failed_) return false;
   if (started_ && !held_head_.empty()) return true;  // the last one is still waiting for the client
@@ -138,14 +150,18 @@ bool Responder::SendSseCommentNow(std::string_view comment) {
   out += comment;
   out += upstream::kChunkSuffix;
   std::array<net::const_buffer, 1> buffers = {net::buffer(out)};
-  beast::error_code ec;
-  if (upstream::WriteNow(stream_.socket(), buffers, ec)) return true;
-  if (ec) {
-    failed_ = true;
-    return false;
-  }
-  held_head_.assign(static_cast<const char*>(buffers[0].data()), buffers[0].size());
-  return true;
+  return WriteNowOrHold(buffers);
+}
+
+bool Responder::SendSseNow(std::string_view text) {
+  if (failed_ || !started_ || !held_head_.empty()) return false;
+  if (text.empty()) return true;
+  char prefix[24];
+  std::string_view frame = upstream::ChunkPrefix(text.size(), prefix);
+  std::array<net::const_buffer, 3> buffers = {
+      net::buffer(frame.data(), frame.size()), net::buffer(text.data(), text.size()),
+      net::buffer(upstream::kChunkSuffix.data(), upstream::kChunkSuffix.size())};
+  return WriteNowOrHold(buffers);
 }
 
 net::awaitable<bool> Responder::FlushHead() {

@@ -151,6 +151,36 @@ TEST_F(StreamTest, ALargeStreamArrivesWholeAndInOrderThroughAFullSocket) {
   ExpectEnd(NextNonComment(*stream));
 }
 
+// A client that reads slowly (a 4 KiB receive window) and an event larger
+// than any socket buffer: the router's write takes part of it and holds the
+// rest, which must go out while the router waits for the upstream (paused
+// here until the client has the event), not with the upstream's next bytes.
+TEST_F(StreamTest, WhatAFullSocketDidNotTakeGoesOutWhileTheUpstreamPauses) {
+  ASSERT_NO_FATAL_FAILURE(StartStandard());
+  const std::string large(6 << 20, 'z');
+  Gate client_has_it;
+  upstream_.SetHandler([large, client_has_it](const RecordedRequest&, ResponseWriter& writer) {
+    writer.StartStream(200, kSseHeaders);
+    // A first event takes the response's head out with it.
+    if (!writer.WriteChunk(SseEvent(UpstreamChunk("first")))) return;
+    if (!writer.WriteChunk(SseEvent(UpstreamChunk(large)))) return;
+    if (!writer.Await(client_has_it, kWait)) return;
+    writer.WriteChunk(SseEvent("[DONE]"));
+    writer.EndStream();
+  });
+  ClientOptions slow_reader;
+  slow_reader.receive_buffer = 4096;
+  auto stream = HttpClient(slow_reader).Stream("POST", api(), "/v1/chat/completions", ChatRequest("up", true).dump());
+  ASSERT_NO_FATAL_FAILURE(ExpectSseHead(*stream));
+  ExpectDataJson(NextNonComment(*stream), UpstreamChunk("first"));
+  SseItem item = NextNonComment(*stream);
+  ASSERT_EQ(SseKindName(item.kind), "data") << item.text.substr(0, 200);
+  EXPECT_EQ(nlohmann::json::parse(item.text, nullptr, false), nlohmann::json::parse(UpstreamChunk(large)));
+  client_has_it.Open();
+  ExpectData(NextNonComment(*stream), "[DONE]");
+  ExpectEnd(NextNonComment(*stream));
+}
+
 // A stream that ended ([DONE], then the end of the HTTP body) leaves its
 // upstream connection for the next request. (Each I/O thread keeps its own
 // connections: one thread, so that all requests meet the same pool.)

@@ -67,9 +67,19 @@ class Transport {
       plain_.emplace(ioc_);
     }
     Arm(options_.timeout);
-    ec = Run([&](auto handler) {
-      Lowest().async_connect(endpoints, [handler](beast::error_code e, const tcp::endpoint&) { handler(e); });
-    });
+    if (options_.receive_buffer > 0) {
+      // Set before the handshake, which announces the window; the socket is
+      // opened here, so the connect goes to the first address only.
+      tcp::endpoint first = endpoints.begin()->endpoint();
+      Lowest().socket().open(first.protocol(), ec);
+      if (!ec) Lowest().socket().set_option(net::socket_base::receive_buffer_size(options_.receive_buffer), ec);
+      if (ec) return "open a socket: " + ec.message();
+      ec = Run([&](auto handler) { Lowest().async_connect(first, handler); });
+    } else {
+      ec = Run([&](auto handler) {
+        Lowest().async_connect(endpoints, [handler](beast::error_code e, const tcp::endpoint&) { handler(e); });
+      });
+    }
     if (ec) return "connect " + std::string(host_port) + ": " + ec.message();
     Lowest().socket().set_option(tcp::no_delay(true), ec);
     if (!secure_) return "";

@@ -24,6 +24,7 @@ struct ClientOptions {
   std::string ca_file;      // trusted CA (PEM) for TLS; the peer is always verified
   std::string server_name;  // SNI and verified name; defaults to the host of host_port
   std::chrono::milliseconds timeout{10'000};  // per connect, write or read
+  int receive_buffer = 0;  // SO_RCVBUF set before connecting (a slow reader's small window); 0: the system's
 };
 
 struct HttpResponse {
