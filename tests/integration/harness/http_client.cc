@@ -269,6 +269,7 @@ class SseStreamImpl : public SseStream {
       }
       if (beast::error_code ec = ReadSome(remaining); ec && !parser_.is_done()) SetTerminal(Describe("read body", ec));
     }
+    searched_ = 0;
     return std::exchange(pending_, "");
   }
 
@@ -303,8 +304,14 @@ class SseStreamImpl : public SseStream {
   // ':' marks a comment, and one space after "data:" is dropped.
   std::optional<SseItem> ParseOne() {
     while (true) {
-      size_t newline = pending_.find('\n');
-      if (newline == std::string::npos) return std::nullopt;
+      // Searched from where the last search ended: a line of megabytes
+      // arriving read by read is not searched again from its start each time.
+      size_t newline = pending_.find('\n', searched_);
+      if (newline == std::string::npos) {
+        searched_ = pending_.size();
+        return std::nullopt;
+      }
+      searched_ = 0;
       std::string line = pending_.substr(0, newline);
       pending_.erase(0, newline + 1);
       if (!line.empty() && line.back() == '\r') line.pop_back();
@@ -332,6 +339,7 @@ class SseStreamImpl : public SseStream {
   http::response_parser<http::string_body> parser_;
   HttpResponse head_;
   std::string pending_;
+  size_t searched_ = 0;  // bytes of pending_ known to hold no '\n'
   std::string data_;
   bool has_data_ = false;
   std::optional<SseItem> terminal_;
