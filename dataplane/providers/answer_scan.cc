@@ -24,6 +24,7 @@
 #include <emmintrin.h>
 #endif
 
+#include "common/json_write.h"
 #include "dataplane/providers/json_codec.h"
 
 namespace switchboard::providers {
@@ -75,43 +76,6 @@ constexpr uint64_t BytesEqual(uint64_t v, unsigned char byte) {
 #endif
 }
 
-bool InRange(const char* p, unsigned char low, unsigned char high) {
-  return static_cast<unsigned char>(*p) >= low && static_cast<unsigned char>(*p) <= high;
-}
-
-// One UTF-8 sequence at `p` (its first byte is not ASCII), checked as the
-// standard's table of well-formed sequences has it: no overlong forms, no
-// surrogates, nothing above U+10FFFF. The byte after it, or nullptr.
-const char* SkipUtf8(const char* p) {
-  auto c = static_cast<unsigned char>(*p++);
-  int continuation;
-  if (c >= 0xC2 && c <= 0xDF) {
-    continuation = 1;
-  } else if (c == 0xE0) {
-    if (!InRange(p++, 0xA0, 0xBF)) return nullptr;
-    continuation = 1;
-  } else if (c == 0xED) {
-    if (!InRange(p++, 0x80, 0x9F)) return nullptr;
-    continuation = 1;
-  } else if (c >= 0xE1 && c <= 0xEF) {
-    continuation = 2;
-  } else if (c == 0xF0) {
-    if (!InRange(p++, 0x90, 0xBF)) return nullptr;
-    continuation = 2;
-  } else if (c >= 0xF1 && c <= 0xF3) {
-    continuation = 3;
-  } else if (c == 0xF4) {
-    if (!InRange(p++, 0x80, 0x8F)) return nullptr;
-    continuation = 2;
-  } else {
-    return nullptr;
-  }
-  for (; continuation > 0; --continuation) {
-    if (!InRange(p++, 0x80, 0xBF)) return nullptr;
-  }
-  return p;
-}
-
 // Four hex digits at `p`, their value in `unit`; false if they are not.
 bool ReadHex4(const char* p, uint32_t& unit) {
   unit = 0;
@@ -155,10 +119,15 @@ const char* SkipStringFrom(const char* p, bool& escaped) {
     if (c == '\\') {
       escaped = true;
       p = SkipEscape(p + 1);
+      if (p == nullptr) return nullptr;
     } else {
-      p = SkipUtf8(p);
+      // A UTF-8 sequence, checked as the JSON writer checks them (no overlong
+      // forms, surrogates or code points past U+10FFFF). Its longest is 4
+      // bytes, which the padding makes readable from any byte of the text.
+      size_t length = ValidUtf8SequenceLength(std::string_view(p, 4));
+      if (length == 0) return nullptr;
+      p += length;
     }
-    if (p == nullptr) return nullptr;
     p = NextStringStop(p);
   }
 }

@@ -16,6 +16,19 @@ namespace switchboard::server {
 // ---------------------------------------------------------------------------
 // Worker, Responder, DisconnectWatch
 
+namespace {
+
+// One chunk of a chunked body holding `text`, followed by `after` (the
+// chunk's closing "\r\n", or that and the last chunk), as the buffers of one
+// write; `prefix` holds the chunk's size line.
+std::array<net::const_buffer, 3> ChunkBuffers(std::string_view text, std::string_view after, char (&prefix)[24]) {
+  std::string_view frame = upstream::ChunkPrefix(text.size(), prefix);
+  return {net::buffer(frame.data(), frame.size()), net::buffer(text.data(), text.size()),
+          net::buffer(after.data(), after.size())};
+}
+
+}  // namespace
+
 Worker::Worker(std::shared_ptr<net::ssl::context> tls)
     : pool(ioc.get_executor(), std::move(tls)), rng(std::random_device{}()) {
   // The first socket of an io_context creates its reactor (an epoll
@@ -157,10 +170,7 @@ bool Responder::SendSseNow(std::string_view text) {
   if (failed_ || !started_ || !held_head_.empty()) return false;
   if (text.empty()) return true;
   char prefix[24];
-  std::string_view frame = upstream::ChunkPrefix(text.size(), prefix);
-  std::array<net::const_buffer, 3> buffers = {
-      net::buffer(frame.data(), frame.size()), net::buffer(text.data(), text.size()),
-      net::buffer(upstream::kChunkSuffix.data(), upstream::kChunkSuffix.size())};
+  std::array<net::const_buffer, 3> buffers = ChunkBuffers(text, upstream::kChunkSuffix, prefix);
   return WriteNowOrHold(buffers);
 }
 
@@ -172,9 +182,7 @@ net::awaitable<bool> Responder::FlushHead() {
 
 net::awaitable<bool> Responder::WriteChunk(std::string_view text, std::string_view after) {
   char prefix[24];
-  std::string_view frame = upstream::ChunkPrefix(text.size(), prefix);
-  bool sent = co_await Write({net::buffer(frame.data(), frame.size()), net::buffer(text.data(), text.size()),
-                              net::buffer(after.data(), after.size())});
+  bool sent = co_await Write(ChunkBuffers(text, after, prefix));
   co_return sent;
 }
 
