@@ -206,7 +206,7 @@ class GeminiTranslator : public ResponseTranslator {
     return CompletionText(choices);
   }
 
-  void TranslateEvent(std::string_view data, std::vector<std::string>& out) override {
+  void TranslateEvent(std::string_view data, PayloadSink& out) override {
     if (done_) return;
     if (data == "[DONE]") {  // Gemini sends none, but a proxy in between might
       done_ = true;
@@ -220,13 +220,13 @@ class GeminiTranslator : public ResponseTranslator {
       // An error in the middle of a stream: show it to the client and stop.
       const int status = response.error_code >= 400 && response.error_code < 600
                              ? static_cast<int>(response.error_code) : 502;
-      out.push_back(ErrorBody(TranslateError(status, data)));
+      out.Add(ErrorBody(TranslateError(status, data)));
       done_ = failed_ = true;
       return;
     }
     if (response.usage) ApplyUsage(*response.usage);
     if (!response.block_reason.empty()) {
-      out.push_back(ErrorBody(InvalidRequest("prompt_blocked", "Gemini blocked the prompt: " + response.block_reason)));
+      out.Add(ErrorBody(InvalidRequest("prompt_blocked", "Gemini blocked the prompt: " + response.block_reason)));
       done_ = failed_ = true;
       return;
     }
@@ -240,11 +240,11 @@ class GeminiTranslator : public ResponseTranslator {
       if (candidate.reasoning.empty() && candidate.content.empty() && !finish) continue;
       const bool first = !started_[candidate.index];
       started_[candidate.index] = true;
-      out.push_back(ChunkText(candidate, first, finish));
+      out.Add(ChunkText(candidate, first, finish));
     }
   }
 
-  void Finish(std::vector<std::string>& out) override {
+  void Finish(PayloadSink& out) override {
     // After an error event the stream ends with [DONE] alone.
     if (failed_ || !info_.include_usage || !usage_.known()) return;
     std::string chunk = R"({"choices":[],)";
@@ -252,7 +252,7 @@ class GeminiTranslator : public ResponseTranslator {
     chunk += R"(,"usage":)";
     AppendUsage(chunk);
     chunk += '}';
-    out.push_back(std::move(chunk));
+    out.Add(chunk);
   }
 
   ClientError TranslateError(int status, std::string_view body) const override {

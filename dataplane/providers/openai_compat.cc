@@ -33,7 +33,7 @@ class OpenAiCompatTranslator : public ResponseTranslator {
     return body;
   }
 
-  void TranslateEvent(std::string_view data, std::vector<std::string>& out) override {
+  void TranslateEvent(std::string_view data, PayloadSink& out) override {
     if (data == "[DONE]") {
       done_ = true;
       return;
@@ -41,7 +41,7 @@ class OpenAiCompatTranslator : public ResponseTranslator {
     AnswerScan scan;
     if (ScanOpenAiAnswer(data, usage_, scan)) {
       if (scan.has_usage && scan.empty_choices && !client_wants_usage_) return;
-      out.emplace_back(data);
+      out.Add(data);
       return;
     }
     if (data.find("\"usage\"") != std::string_view::npos) {
@@ -58,7 +58,7 @@ class OpenAiCompatTranslator : public ResponseTranslator {
       // event rather than pass on what would break them.
       return EndWithBadEvent(out);
     }
-    out.emplace_back(data);
+    out.Add(data);
   }
 
  private:
@@ -66,8 +66,8 @@ class OpenAiCompatTranslator : public ResponseTranslator {
     return absl::InternalError("The upstream's answer is not valid JSON");
   }
 
-  void EndWithBadEvent(std::vector<std::string>& out) {
-    out.push_back(ErrorBody(MakeError(502, "upstream_error", "upstream_bad_event",
+  void EndWithBadEvent(PayloadSink& out) {
+    out.Add(ErrorBody(MakeError(502, "upstream_error", "upstream_bad_event",
                                       "The upstream sent an event that is not JSON; the stream was ended")));
     done_ = true;
   }

@@ -45,18 +45,16 @@ class PrefillStrippingTranslator : public ResponseTranslator {
     return DumpJson(parsed);
   }
 
-  void TranslateEvent(std::string_view data, std::vector<std::string>& out) override {
-    size_t first = out.size();
-    inner_->TranslateEvent(data, out);
+  void TranslateEvent(std::string_view data, PayloadSink& out) override {
+    inner_->TranslateEvent(data, inner_payloads_);
     Sync();
-    for (size_t i = first; i < out.size(); ++i) Strip(out[i]);
+    PassOn(out);
   }
 
-  void Finish(std::vector<std::string>& out) override {
-    size_t first = out.size();
-    inner_->Finish(out);
+  void Finish(PayloadSink& out) override {
+    inner_->Finish(inner_payloads_);
     Sync();
-    for (size_t i = first; i < out.size(); ++i) Strip(out[i]);
+    PassOn(out);
     // Text still held (the stream ended without a finish_reason): one more chunk.
     for (auto& [index, matcher] : matchers_) {
       std::string held = matcher.Finish();
@@ -65,7 +63,7 @@ class PrefillStrippingTranslator : public ResponseTranslator {
       chunk["choices"] = nlohmann::json::array(
           {{{"index", index}, {"delta", {{"content", held}}}, {"finish_reason", nullptr}}});
       chunk.erase("usage");
-      out.push_back(DumpJson(chunk));
+      out.Add(DumpJson(chunk));
     }
   }
 
@@ -92,6 +90,15 @@ class PrefillStrippingTranslator : public ResponseTranslator {
     auto it = matchers_.find(index);
     if (it == matchers_.end()) it = matchers_.emplace(index, PrefillMatcher(prefill_)).first;
     return it->second;
+  }
+
+  // The inner translator's payloads, stripped, to `out`.
+  void PassOn(PayloadSink& out) {
+    for (auto& payload : inner_payloads_) {
+      Strip(payload);
+      out.Add(payload);
+    }
+    inner_payloads_.clear();
   }
 
   void Strip(std::string& payload) {
@@ -135,6 +142,7 @@ class PrefillStrippingTranslator : public ResponseTranslator {
   }
 
   std::unique_ptr<ResponseTranslator> inner_;
+  std::vector<std::string> inner_payloads_;
   std::string prefill_;
   std::map<int, PrefillMatcher> matchers_;
   nlohmann::json last_chunk_;

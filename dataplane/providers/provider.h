@@ -68,6 +68,26 @@ struct RequestInfo {
   int64_t created = 0;          // unix seconds, likewise
 };
 
+// Where a translator puts the payloads (JSON texts) the client gets as
+// stream events. The relay frames each as it comes into the text of its next
+// write; PayloadList keeps them as a list.
+class PayloadSink {
+ public:
+  virtual void Add(std::string_view payload) = 0;
+
+ protected:
+  ~PayloadSink() = default;
+};
+
+class PayloadList final : public PayloadSink {
+ public:
+  explicit PayloadList(std::vector<std::string>& list) : list_(list) {}
+  void Add(std::string_view payload) override { list_.emplace_back(payload); }
+
+ private:
+  std::vector<std::string>& list_;
+};
+
 class ResponseTranslator {
  public:
   virtual ~ResponseTranslator() = default;
@@ -78,13 +98,23 @@ class ResponseTranslator {
   virtual absl::StatusOr<std::string> TranslateBody(std::string body) = 0;
 
   // One upstream SSE event's data (the text after "data: ", lines joined) ->
-  // zero or more data payloads for the client, appended to `out`. The upstream's
+  // zero or more data payloads for the client, added to `out`. The upstream's
   // `[DONE]` produces nothing (the handler always ends the client's stream with
   // its own `[DONE]`) and sets done().
-  virtual void TranslateEvent(std::string_view data, std::vector<std::string>& out) = 0;
+  virtual void TranslateEvent(std::string_view data, PayloadSink& out) = 0;
 
   // The upstream stream ended; payloads to send before `[DONE]`.
-  virtual void Finish(std::vector<std::string>& out) {}
+  virtual void Finish(PayloadSink& out) {}
+
+  // The same, appending the payloads to a list.
+  void TranslateEvent(std::string_view data, std::vector<std::string>& out) {
+    PayloadList list(out);
+    TranslateEvent(data, list);
+  }
+  void Finish(std::vector<std::string>& out) {
+    PayloadList list(out);
+    Finish(list);
+  }
 
   // A non-2xx upstream answer -> the error the client gets (status preserved).
   virtual ClientError TranslateError(int status, std::string_view body) const;

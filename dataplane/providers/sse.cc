@@ -4,8 +4,13 @@
 #include <cstring>
 
 namespace switchboard::providers {
+namespace {
 
-bool SseParser::Feed(std::string_view bytes, std::vector<SseEvent>& out) {
+constexpr size_t kKeptCapacity = 64 << 10;
+
+}  // namespace
+
+bool SseParser::Feed(std::string_view bytes, OnEvent on_event) {
   if (failed_) return false;
   const char* base = bytes.data();
   const size_t n = bytes.size();
@@ -31,10 +36,10 @@ bool SseParser::Feed(std::string_view bytes, std::vector<SseEvent>& out) {
     if (end == n) break;  // an unfinished line: kept for the next call
     std::string_view line = bytes.substr(start, end - start);
     if (line_.empty()) {
-      ProcessLine(line, out);  // the whole line is here: no copy
+      ProcessLine(line, /*in_bytes=*/true, on_event);  // the whole line is here: no copy
     } else {
       line_.append(line);
-      ProcessLine(line_, out);
+      ProcessLine(line_, /*in_bytes=*/false, on_event);
       line_.clear();
     }
     start = end + 1;
@@ -47,14 +52,27 @@ bool SseParser::Feed(std::string_view bytes, std::vector<SseEvent>& out) {
     }
   }
   if (start < n) line_.append(bytes.substr(start));
-  if (line_.size() + pending_.data.size() > max_event_bytes_) failed_ = true;
+  if (data_is_view_) OwnData();  // `bytes` go away when this returns
+  if (line_.size() + data_.size() > max_event_bytes_) failed_ = true;
   return !failed_;
 }
 
-void SseParser::ProcessLine(std::string_view line, std::vector<SseEvent>& out) {
+void SseParser::OwnData() {
+  data_.assign(data_view_);
+  data_view_ = {};
+  data_is_view_ = false;
+}
+
+void SseParser::ProcessLine(std::string_view line, bool in_bytes, OnEvent on_event) {
   if (line.empty()) {
-    if (has_data_) out.push_back(std::move(pending_));
-    pending_ = SseEvent{};
+    if (has_data_ && !failed_) on_event(SseEvent{event_, data()});
+    event_.clear();
+    data_.clear();
+    // The buffer is kept for the next event, unless a rare large one grew it
+    // (a stream may be held for minutes).
+    if (data_.capacity() > kKeptCapacity) data_.shrink_to_fit();
+    data_view_ = {};
+    data_is_view_ = false;
     has_data_ = false;
     return;
   }
@@ -70,25 +88,29 @@ void SseParser::ProcessLine(std::string_view line, std::vector<SseEvent>& out) {
     if (!value.empty() && value.front() == ' ') value.remove_prefix(1);
   }
   if (field == "data") {
-    if (has_data_) pending_.data.push_back('\n');
-    pending_.data.append(value);
+    if (!has_data_ && in_bytes) {
+      data_view_ = value;
+      data_is_view_ = true;
+    } else {
+      if (data_is_view_) OwnData();
+      if (has_data_) data_.push_back('\n');
+      data_.append(value);
+    }
     has_data_ = true;
-    if (pending_.data.size() > max_event_bytes_) failed_ = true;
+    if (data_size() > max_event_bytes_) failed_ = true;
   } else if (field == "event") {
-    pending_.event = std::string(value);
+    event_.assign(value);
   }
   // id, retry and unknown fields carry nothing a chat client needs.
 }
 
-bool SseParser::Flush(std::vector<SseEvent>& out) {
+bool SseParser::Flush(OnEvent on_event) {
   if (failed_) return false;
   if (!line_.empty()) {
-    ProcessLine(line_, out);
+    ProcessLine(line_, /*in_bytes=*/false, on_event);
     line_.clear();
   }
-  if (has_data_) out.push_back(std::move(pending_));
-  pending_ = SseEvent{};
-  has_data_ = false;
+  ProcessLine({}, /*in_bytes=*/false, on_event);  // as a blank line would
   return true;
 }
 

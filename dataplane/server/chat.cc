@@ -212,6 +212,22 @@ void KeepAlives::Tick() {
 
 namespace {
 
+// The translator's payloads, framed as SSE data events into the text of the
+// relay's next write as they come (no list of them in between).
+class SseFraming final : public providers::PayloadSink {
+ public:
+  explicit SseFraming(std::string& out) : out_(out) {}
+  void Add(std::string_view payload) override {
+    providers::AppendSseData(out_, payload);
+    added_ = true;
+  }
+  bool added() const { return added_; }
+
+ private:
+  std::string& out_;
+  bool added_ = false;
+};
+
 net::awaitable<void> RelayStream(RequestContext& ctx, upstream::Call& call, providers::ResponseTranslator& translator,
                                  Outcome& outcome) {
   Responder& r = ctx.responder;
@@ -243,9 +259,13 @@ net::awaitable<void> RelayStream(RequestContext& ctx, upstream::Call& call, prov
     ~EndLimit() { limit->active = false; }
   } end_limit{limit};
   providers::SseParser parser;
-  std::vector<providers::SseEvent> events;
-  std::vector<std::string> payloads;
   std::string out;
+  SseFraming framed(out);
+  // Nothing after the event that ended the stream (an error, [DONE]), even
+  // when more came in the same read.
+  auto translate = [&](const providers::SseEvent& event) {
+    if (!translator.done()) translator.TranslateEvent(event.data, framed);
+  };
   size_t comments_seen = 0;
   for (;;) {
     if (r.head_held() && !call.BodyReady() && !co_await r.FlushHead()) {
@@ -271,25 +291,16 @@ net::awaitable<void> RelayStream(RequestContext& ctx, upstream::Call& call, prov
       co_return;
     }
     bool eof = chunk->empty();
-    bool parsed = eof ? parser.Flush(events) : parser.Feed(*chunk, events);
+    bool parsed = eof ? parser.Flush(translate) : parser.Feed(*chunk, translate);
     if (!parsed) {
       call.Cancel();
       co_await FailStream(r, providers::MakeError(502, "upstream_error", "upstream_event_too_large",
                                                   "The upstream sent an event larger than the limit"));
       co_return;
     }
-    // Nothing after the event that ended the stream (an error, [DONE]), even
-    // when more came in the same read.
-    for (auto& event : events) {
-      if (translator.done()) break;
-      translator.TranslateEvent(event.data, payloads);
-    }
-    events.clear();
-    for (const auto& payload : payloads) providers::AppendSseData(out, payload);
-    if (!payloads.empty() && outcome.first_token == std::chrono::steady_clock::time_point{}) {
+    if (framed.added() && outcome.first_token == std::chrono::steady_clock::time_point{}) {
       outcome.first_token = std::chrono::steady_clock::now();
     }
-    payloads.clear();
     // The events of the read that ended the stream go out with [DONE].
     if (eof || translator.done()) break;
     if (out.empty() && parser.comments() > comments_seen) out = kKeepAlive;  // pass the upstream's keep-alive on
@@ -304,8 +315,7 @@ net::awaitable<void> RelayStream(RequestContext& ctx, upstream::Call& call, prov
       out.clear();
     }
   }
-  translator.Finish(payloads);
-  for (const auto& payload : payloads) providers::AppendSseData(out, payload);
+  translator.Finish(framed);
   out += kDone;
   outcome.usage = translator.usage();
   LogWarnings(ctx, outcome, "upstream answer adapted", translator.warnings());

@@ -5,15 +5,33 @@
 namespace switchboard::providers {
 namespace {
 
-std::vector<SseEvent> FeedAll(const std::vector<std::string>& pieces) {
+// An event as the test keeps it: copied, since the parser's views last only
+// for the call.
+struct Event {
+  std::string event;
+  std::string data;
+};
+
+struct Collect {
+  std::vector<Event>* events;
+  void operator()(const SseEvent& e) const { events->push_back({std::string(e.event), std::string(e.data)}); }
+};
+
+std::vector<Event> FeedAll(const std::vector<std::string>& pieces) {
   SseParser parser;
-  std::vector<SseEvent> events;
-  for (const auto& piece : pieces) EXPECT_TRUE(parser.Feed(piece, events));
-  parser.Flush(events);
+  std::vector<Event> events;
+  for (const auto& piece : pieces) {
+    // Each piece from its own buffer, overwritten after the Feed: an event
+    // that outlives the Feed must not be a view of it.
+    std::string buffer = piece;
+    EXPECT_TRUE(parser.Feed(buffer, Collect{&events}));
+    buffer.assign(buffer.size(), '#');
+  }
+  parser.Flush(Collect{&events});
   return events;
 }
 
-std::vector<std::string> Data(const std::vector<SseEvent>& events) {
+std::vector<std::string> Data(const std::vector<Event>& events) {
   std::vector<std::string> out;
   for (const auto& e : events) out.push_back(e.data);
   return out;
@@ -36,10 +54,25 @@ TEST(SseParser, EveryByteSplitGivesTheSameEvents) {
   EXPECT_EQ(Data(FeedAll(bytes)), whole);
 }
 
+TEST(SseParser, AnEventThatCameWholeIsNotCopied) {
+  const std::string bytes = "data: {\"a\":1}\n\ndata: one\ndata: two\n\ndata: {\"cut";
+  SseParser parser;
+  std::vector<bool> in_bytes;
+  parser.Feed(bytes, [&](const SseEvent& e) {
+    in_bytes.push_back(e.data.data() >= bytes.data() && e.data.data() + e.data.size() <= bytes.data() + bytes.size());
+  });
+  // The first is a view of the bytes fed; the joined one is the parser's own.
+  EXPECT_EQ(in_bytes, (std::vector<bool>{true, false}));
+  std::vector<Event> rest;
+  parser.Feed("\"}\n\n", Collect{&rest});
+  ASSERT_EQ(rest.size(), 1u);
+  EXPECT_EQ(rest[0].data, "{\"cut\"}");
+}
+
 TEST(SseParser, CountsCommentsAndReadsEventField) {
   SseParser parser;
-  std::vector<SseEvent> events;
-  parser.Feed(": OPENROUTER PROCESSING\n\nevent: error\ndata: {}\n\n", events);
+  std::vector<Event> events;
+  parser.Feed(": OPENROUTER PROCESSING\n\nevent: error\ndata: {}\n\n", Collect{&events});
   EXPECT_EQ(parser.comments(), 1u);
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(events[0].event, "error");
@@ -55,10 +88,15 @@ TEST(SseParser, UnterminatedEventIsFlushedAtEnd) {
 
 TEST(SseParser, OversizedEventFails) {
   SseParser parser(16);
-  std::vector<SseEvent> events;
-  EXPECT_FALSE(parser.Feed("data: 0123456789012345678901234567890\n", events));
+  std::vector<Event> events;
+  EXPECT_FALSE(parser.Feed("data: 0123456789012345678901234567890\n", Collect{&events}));
   EXPECT_TRUE(parser.failed());
-  EXPECT_FALSE(parser.Feed("\n", events));
+  EXPECT_FALSE(parser.Feed("\n", Collect{&events}));
+  EXPECT_TRUE(events.empty());
+  // Nor is an oversized event handed over when its end came in the same read.
+  SseParser whole(16);
+  EXPECT_FALSE(whole.Feed("data: 0123456789012345678901234567890\n\n", Collect{&events}));
+  EXPECT_TRUE(events.empty());
 }
 
 TEST(AppendSseData, SplitsMultilinePayloads) {
