@@ -1,13 +1,12 @@
 #include "common/json_write.h"
 
 #include <array>
+#include <bit>
 #include <charconv>
 #include <cstdint>
 #include <cstring>
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
+#include "common/string_stops.h"
 
 namespace switchboard {
 namespace {
@@ -21,23 +20,6 @@ constexpr std::array<bool, 256> kPlain = [] {
   for (int c = 0x20; c < 0x80; ++c) plain[c] = c != '"' && c != '\\';
   return plain;
 }();
-
-// True when none of the 8 bytes at `p` is '"', '\\', a control character or
-// beyond ASCII (the bit tricks of "Bit Twiddling Hacks": a byte is zero, or
-// less than n, where the subtraction borrows into its top bit).
-bool PlainWord(const unsigned char* p) {
-  constexpr uint64_t kOnes = 0x0101010101010101ull;
-  constexpr uint64_t kHighs = 0x8080808080808080ull;
-  uint64_t w;
-  std::memcpy(&w, p, sizeof w);
-  uint64_t quote = w ^ (kOnes * '"');
-  uint64_t backslash = w ^ (kOnes * '\\');
-  uint64_t special = ((w - kOnes * 0x20) & ~w)               // < 0x20 (or >= 0x80, caught below)
-                     | ((quote - kOnes) & ~quote)             // == '"'
-                     | ((backslash - kOnes) & ~backslash)     // == '\\'
-                     | w;                                     // >= 0x80
-  return (special & kHighs) == 0;
-}
 
 // The length of the valid UTF-8 sequence starting at s[0] (a byte >= 0x80), or
 // 0 when it is not one.
@@ -61,28 +43,19 @@ size_t Utf8Sequence(const unsigned char* s, size_t n) {
 }
 
 // The number of bytes from `s` (at most n) that need no look, 16 at a time
-// with SSE2 (where a signed compare below 0x20 also catches bytes >= 0x80),
-// 8 at a time elsewhere and for the rest.
+// with SSE2, 8 at a time elsewhere and for the rest.
 size_t PlainRun(const unsigned char* s, size_t n) {
   size_t run = 0;
 #if defined(__SSE2__)
-  const __m128i space = _mm_set1_epi8(0x20);
-  const __m128i quote = _mm_set1_epi8('"');
-  const __m128i backslash = _mm_set1_epi8('\\');
   for (; run + 16 <= n; run += 16) {
-    const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + run));
-    const __m128i special = _mm_or_si128(
-        _mm_cmplt_epi8(bytes, space),
-        _mm_or_si128(_mm_cmpeq_epi8(bytes, quote), _mm_cmpeq_epi8(bytes, backslash)));
-    const unsigned mask = static_cast<unsigned>(_mm_movemask_epi8(special));
-    if (mask != 0) return run + static_cast<size_t>(__builtin_ctz(mask));
+    if (unsigned stops = string_stops::Stops16(s + run)) return run + static_cast<size_t>(std::countr_zero(stops));
   }
 #endif
-  while (run + 8 <= n && PlainWord(s + run)) run += 8;
+  while (run + 8 <= n && string_stops::Stops8(s + run) == 0) run += 8;
   // Fewer than eight left (or a special byte among the next eight): the last
   // eight bytes, overlapping plain ones before, say in one look whether any
   // is special; only then byte by byte.
-  if (run < n && n >= 8 && run + 8 > n && PlainWord(s + n - 8)) return n;
+  if (run < n && n >= 8 && run + 8 > n && string_stops::Stops8(s + n - 8) == 0) return n;
   while (run < n && kPlain[s[run]]) ++run;
   return run;
 }

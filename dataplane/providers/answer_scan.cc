@@ -20,11 +20,8 @@
 #include <string>
 #include <string_view>
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
-
 #include "common/json_write.h"
+#include "common/string_stops.h"
 #include "dataplane/providers/json_codec.h"
 
 namespace switchboard::providers {
@@ -39,39 +36,17 @@ constexpr size_t kMaxQuickBytes = 1 << 20;
 // scan's 16, and an escape's 11.
 constexpr size_t kPadding = 16;
 
-#if !defined(__SSE2__)
-constexpr uint64_t kOnes = 0x0101010101010101ULL;
-constexpr uint64_t kHighBits = 0x8080808080808080ULL;
-
-// The high bit of each byte of `v` that is `byte`; exact for the lowest such
-// byte (a borrow can mark bytes above it, which no caller reads).
-constexpr uint64_t BytesEqual(uint64_t v, unsigned char byte) {
-  uint64_t x = v ^ (kOnes * byte);
-  return (x - kOnes) & ~x & kHighBits;
-}
-#endif
-
 // Where the next byte that ends a run of plain string text is: a quote, a
 // backslash, a control byte (not allowed in a string; the padding's zero is
 // one) or the first byte of a UTF-8 sequence.
 [[gnu::always_inline]] inline const char* NextStringStop(const char* p) {
 #if defined(__SSE2__)
-  // As signed bytes, the control bytes and those of UTF-8 sequences are
-  // exactly the ones less than 0x20.
-  const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\'), space = _mm_set1_epi8(' ');
   for (;; p += 16) {
-    __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-    __m128i stops = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)),
-                                 _mm_cmplt_epi8(v, space));
-    if (int mask = _mm_movemask_epi8(stops)) return p + std::countr_zero(static_cast<unsigned>(mask));
+    if (unsigned stops = string_stops::Stops16(p)) return p + std::countr_zero(stops);
   }
 #else
-  static_assert(std::endian::native == std::endian::little, "the byte order the word scan reads");
   for (;; p += 8) {
-    uint64_t v;
-    std::memcpy(&v, p, 8);
-    uint64_t stops = BytesEqual(v, '"') | BytesEqual(v, '\\') | ((v - kOnes * 0x20) & ~v & kHighBits) | (v & kHighBits);
-    if (stops != 0) return p + (std::countr_zero(stops) >> 3);
+    if (uint64_t stops = string_stops::Stops8(p)) return p + string_stops::FirstStop8(stops);
   }
 #endif
 }
