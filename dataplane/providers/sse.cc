@@ -81,7 +81,9 @@ void SseParser::ProcessLine(std::string_view line, bool in_bytes, OnEvent on_eve
     return;
   }
   std::string_view field = line;
-  std::string_view value;
+  // A field with no colon has an empty value: empty at the line's end, not a
+  // null view (what gets the data passes it to memcpy and simdjson).
+  std::string_view value = line.substr(line.size());
   if (size_t colon = line.find(':'); colon != std::string_view::npos) {
     field = line.substr(0, colon);
     value = line.substr(colon + 1);

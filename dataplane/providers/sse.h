@@ -20,7 +20,7 @@ namespace switchboard::providers {
 
 struct SseEvent {
   std::string_view event;  // the `event:` field, empty when absent
-  std::string_view data;   // `data:` lines joined with '\n'
+  std::string_view data;   // `data:` lines joined with '\n'; never a null view, even when empty
 };
 
 class SseParser {

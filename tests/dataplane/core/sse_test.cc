@@ -82,6 +82,22 @@ TEST(SseParser, DataWithoutSpaceAndBareCarriageReturns) {
   EXPECT_EQ(Data(FeedAll({"data:x\r\rdata:y\r\r"})), (std::vector<std::string>{"x", "y"}));
 }
 
+TEST(SseParser, ADataFieldWithoutValueIsAnEmptyEventNotANullView) {
+  // Found by the sse_translators fuzz target: a null view reached simdjson's
+  // memcpy through the Gemini translator.
+  for (std::string text : {"data\n\n", "data:\n\n", "data\n", "data"}) {
+    SseParser parser;
+    std::vector<std::string> data;
+    auto check = [&](const SseEvent& e) {
+      EXPECT_NE(e.data.data(), nullptr) << text;
+      data.emplace_back(e.data);
+    };
+    parser.Feed(text, check);
+    parser.Flush(check);
+    EXPECT_EQ(data, std::vector<std::string>{""}) << text;
+  }
+}
+
 TEST(SseParser, UnterminatedEventIsFlushedAtEnd) {
   EXPECT_EQ(Data(FeedAll({"data: last"})), (std::vector<std::string>{"last"}));
 }
