@@ -341,7 +341,7 @@ net::awaitable<absl::Status> Call::SendAndReadHeader(const providers::UpstreamRe
   parser_.emplace();
   parser_->header_limit(kHeadLimitBytes);
   parser_->body_limit(boost::none);  // bounded by the caller (ReadAll limit, SSE event bound)
-  parser_->eager(false);             // the head only; what follows it stays in conn.buffer
+  // (Not eager: the head only; what follows it stays in conn.buffer.)
   // The head is read with the same socket read as the body (ReadOnce), not
   // Beast's composed http::async_read_header: one kind of read per
   // connection, so the code a stream's first event runs is the code each of
@@ -418,14 +418,9 @@ bool Call::TimedOut(const beast::error_code& ec) const {
   return ec == beast::error::timeout || (connection_ && connection_->deadline && connection_->deadline->expired());
 }
 
-int Call::status() const { return parser_ ? static_cast<int>(parser_->get().result_int()) : 0; }
+int Call::status() const { return parser_ ? parser_->status() : 0; }
 
-std::string_view Call::header(std::string_view name) const {
-  if (!parser_) return {};
-  auto it = parser_->get().find(name);
-  if (it == parser_->get().end()) return {};
-  return it->value();
-}
+std::string_view Call::header(std::string_view name) const { return parser_ ? parser_->field(name) : std::string_view(); }
 
 bool Call::MakeDecoder() {
   // Beast's parser has read the head; the body's framing is undone here.

@@ -28,6 +28,7 @@
 #include "common/url.h"
 #include "dataplane/providers/provider.h"
 #include "dataplane/upstream/body_decoder.h"
+#include "dataplane/upstream/response_head.h"
 
 namespace switchboard::upstream {
 
@@ -141,7 +142,7 @@ class Call {
   Timeouts timeouts_;
   std::string origin_;
   std::unique_ptr<Connection> connection_;
-  std::optional<http::response_parser<http::empty_body>> parser_;  // the head only; the body: decoder_
+  std::optional<ResponseHeadParser> parser_;  // the head only; the body: decoder_
   std::optional<BodyDecoder> decoder_;
   std::string body_;  // what the last ReadSome returned (or BodyReady decoded for the next)
   bool ready_ = false;  // body_ holds BodyReady's answer for the next ReadSome

@@ -1,7 +1,7 @@
 // mock_upstream: a fast mock of an OpenAI-compatible upstream, for benchmarks.
 //
 //   mock_upstream [--port P] [--threads T] [--chunks N] [--chunk-bytes S]
-//                 [--chunk-delay-ms D]
+//                 [--chunk-delay-ms D] [--head-fields F]
 //
 // Listens on 127.0.0.1:P (0: an ephemeral port) and, once listening, writes
 // {"msg":"ready","api":"127.0.0.1:PORT"} on stderr. Answers
@@ -17,6 +17,9 @@
 //                                        D ms apart, then one with finishReason
 //                                        "STOP" and the usage;
 //   anything else                        404 with an OpenAI-style error.
+// With --head-fields F, every response head also carries the first F of the
+// fields a hosted API answers with (kHostedFields: rate-limit counters, request
+// ids, cookies; made-up values of typical lengths), up to 19.
 // HTTP/1.1 with keep-alive; every response body is built once at startup, so
 // the per-request work is parsing the request and writing bytes.
 //
@@ -44,6 +47,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace asio = boost::asio;
@@ -69,7 +73,38 @@ struct Options {
   int chunks = 20;
   int chunk_bytes = 16;
   int chunk_delay_ms = 0;
+  int head_fields = 0;
 };
+
+// Fields of the kind a hosted API (behind a CDN) sends with every answer; the
+// values are made up, of typical lengths.
+constexpr std::pair<std::string_view, std::string_view> kHostedFields[] = {
+    {"date", "Sun, 29 Nov 2026 12:00:00 GMT"},
+    {"openai-organization", "org-mockmockmockmockmockmock"},
+    {"openai-processing-ms", "412"},
+    {"openai-version", "2020-10-01"},
+    {"x-ratelimit-limit-requests", "10000"},
+    {"x-ratelimit-limit-tokens", "2000000"},
+    {"x-ratelimit-remaining-requests", "9999"},
+    {"x-ratelimit-remaining-tokens", "1999620"},
+    {"x-ratelimit-reset-requests", "6ms"},
+    {"x-ratelimit-reset-tokens", "11ms"},
+    {"x-request-id", "req_0123456789abcdef0123456789abcdef"},
+    {"strict-transport-security", "max-age=31536000; includeSubDomains; preload"},
+    {"cf-cache-status", "DYNAMIC"},
+    {"set-cookie",
+     "__cf_bm=mockmockmockmockmockmockmockmockmockmockmockmockmockmockmockmockmockmockmockmockmockmock-1700000000-"
+     "1.0.1.1-mockmockmockmockmockmockmockmockmockmockmockmock; path=/; expires=Sun, 29-Nov-26 12:30:00 GMT; "
+     "domain=.mock.invalid; HttpOnly; Secure; SameSite=None"},
+    {"set-cookie",
+     "_cfuvid=mockmockmockmockmockmockmockmockmockmock-1700000000000-0.0.1.1-604800000; path=/; "
+     "domain=.mock.invalid; HttpOnly; Secure; SameSite=None"},
+    {"x-content-type-options", "nosniff"},
+    {"cf-ray", "8f0a1b2c3d4e5f60-FRA"},
+    {"alt-svc", "h3=\":443\"; ma=86400"},
+    {"access-control-expose-headers", "X-Request-ID"},
+};
+constexpr int kMaxHeadFields = static_cast<int>(std::size(kHostedFields));
 
 // Every response body, built once before the first connection; read-only after,
 // shared by all threads.
@@ -165,17 +200,19 @@ Bodies BuildBodies(const Options& options) {
 }
 
 template <class Body>
-void SetCommonHeaders(http::response<Body>& response, bool keep_alive, std::string_view content_type) {
+void SetCommonHeaders(http::response<Body>& response, bool keep_alive, std::string_view content_type,
+                      const Options& options) {
   response.set(http::field::server, kServerName);
   response.set(http::field::content_type, content_type);
+  for (int i = 0; i < options.head_fields; ++i) response.insert(kHostedFields[i].first, kHostedFields[i].second);
   response.keep_alive(keep_alive);
 }
 
 // A JSON response with Content-Length.
 http::response<http::string_body> JsonResponse(http::status status, unsigned version, bool keep_alive,
-                                               std::string body) {
+                                               std::string body, const Options& options) {
   http::response<http::string_body> response{status, version};
-  SetCommonHeaders(response, keep_alive, "application/json");
+  SetCommonHeaders(response, keep_alive, "application/json", options);
   response.body() = std::move(body);
   response.prepare_payload();
   return response;
@@ -191,7 +228,7 @@ asio::awaitable<bool> WriteStream(beast::tcp_stream& stream, unsigned version, b
                                   const std::vector<std::string>& events, const std::string& tail,
                                   const Options& options) {
   http::response<http::empty_body> response{http::status::ok, version};
-  SetCommonHeaders(response, keep_alive, "text/event-stream");
+  SetCommonHeaders(response, keep_alive, "text/event-stream", options);
   response.set(http::field::cache_control, "no-cache");
   response.chunked(true);
   http::response_serializer<http::empty_body> serializer{response};
@@ -263,7 +300,8 @@ asio::awaitable<void> Session(tcp::socket socket, const Bodies& bodies, const Op
       const bool stream_requested = WantsStream(request.body(), parsed);
       if (!parsed) {
         auto response = JsonResponse(http::status::bad_request, version, keep_alive,
-                                     ErrorBody("request body is not a JSON object", "invalid_request_error"));
+                                     ErrorBody("request body is not a JSON object", "invalid_request_error"),
+                                     options);
         stream.expires_after(kWriteTimeout);
         if (auto [ec, n] = co_await http::async_write(stream, response, kUseAwaitable); ec) break;
       } else if (gemini_stream) {
@@ -274,17 +312,19 @@ asio::awaitable<void> Session(tcp::socket socket, const Bodies& bodies, const Op
         if (!co_await WriteStream(stream, version, keep_alive, bodies.content_events, bodies.tail, options)) break;
       } else {
         auto response =
-            JsonResponse(http::status::ok, version, keep_alive, gemini ? bodies.gemini_answer : bodies.completion);
+            JsonResponse(http::status::ok, version, keep_alive, gemini ? bodies.gemini_answer : bodies.completion,
+                         options);
         stream.expires_after(kWriteTimeout);
         if (auto [ec, n] = co_await http::async_write(stream, response, kUseAwaitable); ec) break;
       }
     } else if (request.method() == http::verb::get && EndsWith(path, "/models")) {
-      auto response = JsonResponse(http::status::ok, version, keep_alive, bodies.models);
+      auto response = JsonResponse(http::status::ok, version, keep_alive, bodies.models, options);
       stream.expires_after(kWriteTimeout);
       if (auto [ec, n] = co_await http::async_write(stream, response, kUseAwaitable); ec) break;
     } else {
       auto response = JsonResponse(http::status::not_found, version, keep_alive,
-                                   ErrorBody("no such route on the mock upstream", "invalid_request_error"));
+                                   ErrorBody("no such route on the mock upstream", "invalid_request_error"),
+                                   options);
       stream.expires_after(kWriteTimeout);
       if (auto [ec, n] = co_await http::async_write(stream, response, kUseAwaitable); ec) break;
     }
@@ -320,11 +360,13 @@ asio::awaitable<void> Listen(tcp::acceptor& acceptor, std::vector<std::unique_pt
 
 void PrintUsage(std::ostream& out) {
   out << "usage: mock_upstream [--port P] [--threads T] [--chunks N] [--chunk-bytes S] [--chunk-delay-ms D]\n"
+         "                     [--head-fields F]\n"
          "  --port P            listen on 127.0.0.1:P, 0 for an ephemeral port (default 0)\n"
          "  --threads T         threads, one io_context each (default 1)\n"
          "  --chunks N          content chunks of a streamed answer (default 20)\n"
          "  --chunk-bytes S     content bytes per chunk (default 16)\n"
          "  --chunk-delay-ms D  delay between two content chunks (default 0)\n"
+         "  --head-fields F     a hosted API's head fields in every response, 0 to 19 (default 0)\n"
          "Prints {\"msg\":\"ready\",\"api\":\"127.0.0.1:PORT\"} on stderr once listening.\n";
 }
 
@@ -363,6 +405,8 @@ int ParseArgs(int argc, char** argv, Options& options) {
       ok = ParseInt(value, 1, 1'000'000, options.chunk_bytes);
     } else if (arg == "--chunk-delay-ms") {
       ok = ParseInt(value, 0, 600'000, options.chunk_delay_ms);
+    } else if (arg == "--head-fields") {
+      ok = ParseInt(value, 0, kMaxHeadFields, options.head_fields);
     } else {
       std::cerr << "mock_upstream: unknown option " << arg << "\n";
       PrintUsage(std::cerr);

@@ -1,0 +1,169 @@
+// ResponseHeadParser must read every head as Beast's response_parser reads it
+// (the same error, status, framing, keep-alive and field values), whichever way
+// the bytes are split; only where the fields are kept differs.
+
+#include "dataplane/upstream/response_head.h"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/beast/http.hpp>
+#include <gtest/gtest.h>
+
+namespace switchboard::upstream {
+namespace {
+
+namespace http = boost::beast::http;
+
+// What a parser made of a head.
+struct Reading {
+  boost::system::error_code error;
+  size_t consumed = 0;
+  bool header_done = false;
+  int status = 0;
+  bool keep_alive = false;
+  bool chunked = false;
+  std::optional<uint64_t> content_length;
+  bool done = false;
+  std::vector<std::string> values;  // of the names asked for, in order
+
+  bool operator==(const Reading&) const = default;
+};
+
+std::ostream& operator<<(std::ostream& out, const Reading& r) {
+  out << "{error " << r.error.message() << ", consumed " << r.consumed << ", header done " << r.header_done
+      << ", status " << r.status << ", keep-alive " << r.keep_alive << ", chunked " << r.chunked << ", done " << r.done
+      << ", values";
+  for (const auto& v : r.values) out << " [" << v << "]";
+  return out << "}";
+}
+
+// Feeds `text` in pieces of `step` bytes (0: at once), as the client feeds
+// its buffer: what a put() leaves unconsumed is offered again with more.
+template <class Parser, class Status, class Field>
+Reading Read(Parser& parser, std::string_view text, size_t step, const std::vector<std::string>& names,
+             Status status, Field field) {
+  parser.header_limit(1024);
+  parser.eager(false);
+  Reading r;
+  size_t offered = step == 0 ? text.size() : std::min(step, text.size());
+  for (;;) {
+    boost::system::error_code ec;
+    r.consumed += parser.put(boost::asio::buffer(text.data() + r.consumed, offered - r.consumed), ec);
+    if (ec != http::error::need_more) {
+      r.error = ec;
+      break;
+    }
+    if (offered == text.size()) {
+      // As the client does at the end of the connection: nothing at all is
+      // end_of_stream, a part of a head is the parser's to judge.
+      if (parser.got_some()) {
+        parser.put_eof(ec);
+      } else {
+        ec = http::error::end_of_stream;
+      }
+      r.error = ec;
+      break;
+    }
+    offered = step == 0 ? text.size() : std::min(offered + step, text.size());
+  }
+  r.header_done = parser.is_header_done();
+  if (r.header_done) {
+    r.status = status();
+    r.keep_alive = parser.keep_alive();
+    r.chunked = parser.chunked();
+    if (auto length = parser.content_length()) r.content_length = *length;
+    r.done = parser.is_done();
+    for (const auto& name : names) r.values.emplace_back(field(name));
+  }
+  return r;
+}
+
+Reading Ours(std::string_view text, size_t step, const std::vector<std::string>& names) {
+  ResponseHeadParser parser;
+  return Read(parser, text, step, names, [&] { return parser.status(); },
+              [&](const std::string& name) { return std::string(parser.field(name)); });
+}
+
+Reading Beasts(std::string_view text, size_t step, const std::vector<std::string>& names) {
+  http::response_parser<http::empty_body> parser;
+  return Read(parser, text, step, names, [&] { return static_cast<int>(parser.get().result_int()); },
+              [&](const std::string& name) {
+                auto it = parser.get().find(name);
+                return it == parser.get().end() ? std::string() : std::string(it->value());
+              });
+}
+
+const std::vector<std::string> kNames = {"Content-Type", "content-type", "RETRY-AFTER", "Set-Cookie",
+                                         "x-ratelimit-remaining-tokens", "X-Empty", "Absent", ""};
+
+// Heads the client may get: a hosted API's, error answers, the framings, and
+// broken ones.
+const std::vector<std::string> kHeads = {
+    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 17\r\n\r\n{\"partial\":",
+    "HTTP/1.1 200 OK\r\ndate: Sun, 29 Nov 2026 12:00:00 GMT\r\ncontent-type: text/event-stream; charset=utf-8\r\n"
+    "transfer-encoding: chunked\r\nconnection: keep-alive\r\nopenai-processing-ms: 412\r\n"
+    "x-ratelimit-limit-tokens: 2000000\r\nx-ratelimit-remaining-tokens: 1999620\r\n"
+    "set-cookie: __cf_bm=abc; path=/; HttpOnly\r\nset-cookie: _cfuvid=def; path=/\r\n"
+    "x-request-id: req_0123456789abcdef\r\ncf-ray: 8f0a1b2c3d4e5f60-FRA\r\nalt-svc: h3=\":443\"; ma=86400\r\n\r\n"
+    "5\r\nhello\r\n",
+    "HTTP/1.1 429 Too Many Requests\r\nRetry-After: 7\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}",
+    "HTTP/1.1 503 Service Unavailable\r\nretry-after:   30  \r\nConnection: close\r\n\r\n",
+    "HTTP/1.0 200 OK\r\nContent-Type: application/json\r\n\r\nbody until close",
+    "HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 0\r\n\r\n",
+    "HTTP/1.1 204 No Content\r\nX-Empty:\r\n\r\n",
+    "HTTP/1.1 304 Not Modified\r\nContent-Length: 99\r\n\r\n",
+    "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n",
+    "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n",
+    "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n",
+    "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, gzip\r\n\r\n",
+    "HTTP/1.1 200 OK\r\nContent-Type: a\r\nContent-Type: b\r\n\r\n",
+    "HTTP/1.1 200 OK\r\nX-Folded: one\r\n two\r\n\r\n",
+    "HTTP/1.1 200 OK\r\nBad Name: x\r\n\r\n",
+    "HTTP/1.1 200 OK\r\nNo-Colon\r\n\r\n",
+    "HTTP/1.1 2000 OK\r\n\r\n",
+    "HTTP/2 200\r\n\r\n",
+    "GET / HTTP/1.1\r\nHost: x\r\n\r\n",
+    "HTTP/1.1 200 OK\nContent-Length: 1\n\nx",
+    "HTTP/1.1 200 OK\r\nContent-Length: 1",
+    "HTTP/1.1 200 OK\r\nX-Long: " + std::string(2000, 'v') + "\r\n\r\n",
+    "",
+};
+
+TEST(ResponseHeadParserTest, ReadsEveryHeadAsBeastsParserDoes) {
+  for (const auto& head : kHeads) {
+    for (size_t step : {size_t{0}, size_t{1}, size_t{7}, size_t{64}}) {
+      EXPECT_EQ(Ours(head, step, kNames), Beasts(head, step, kNames))
+          << "head " << ::testing::PrintToString(head) << " in pieces of " << step;
+    }
+  }
+}
+
+TEST(ResponseHeadParserTest, AHostedApisHeadReadsItsTwoFields) {
+  const Reading r = Ours(kHeads[1], 0, {"Content-Type", "Retry-After"});
+  EXPECT_TRUE(r.header_done);
+  EXPECT_FALSE(r.error);
+  EXPECT_EQ(r.status, 200);
+  EXPECT_TRUE(r.chunked);
+  // Not eager: the body's first chunk stays for the body decoder.
+  EXPECT_EQ(kHeads[1].substr(r.consumed), "5\r\nhello\r\n");
+  EXPECT_EQ(r.values, (std::vector<std::string>{"text/event-stream; charset=utf-8", ""}));
+}
+
+TEST(ResponseHeadParserTest, ManyFieldsSpillPastTheInlineRoom) {
+  std::string head = "HTTP/1.1 200 OK\r\n";
+  for (int i = 0; i < 100; ++i) head += "X-Field-" + std::to_string(i) + ": value " + std::to_string(i) + "\r\n";
+  head += "\r\n";
+  ResponseHeadParser parser;
+  parser.header_limit(8192);
+  boost::system::error_code ec;
+  parser.put(boost::asio::buffer(head), ec);
+  ASSERT_FALSE(ec) << ec.message();
+  EXPECT_EQ(parser.field("x-field-0"), "value 0");
+  EXPECT_EQ(parser.field("X-FIELD-99"), "value 99");
+  EXPECT_EQ(parser.field("X-Field-100"), "");
+}
+
+}  // namespace
+}  // namespace switchboard::upstream
