@@ -340,8 +340,8 @@ net::awaitable<absl::Status> Call::SendAndReadHeader(const providers::UpstreamRe
 
   parser_.emplace();
   parser_->header_limit(kHeadLimitBytes);
-  parser_->body_limit(boost::none);  // bounded by the caller (ReadAll limit, SSE event bound)
-  // (Not eager: the head only; what follows it stays in conn.buffer.)
+  // (The head only, no body limit: what follows it stays in conn.buffer, and
+  // the body is bounded by the caller, by ReadAll's limit or the SSE event bound.)
   // The head is read with the same socket read as the body (ReadOnce), not
   // Beast's composed http::async_read_header: one kind of read per
   // connection, so the code a stream's first event runs is the code each of

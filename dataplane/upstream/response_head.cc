@@ -1,0 +1,236 @@
+#include "dataplane/upstream/response_head.h"
+
+#include <array>
+#include <cstring>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+#include <boost/beast/http/error.hpp>
+
+#include "dataplane/upstream/http_head.h"
+
+namespace switchboard::upstream {
+namespace {
+
+namespace http = boost::beast::http;
+
+// The bytes of a field name: RFC 9110's tchar, as Beast's table has them.
+constexpr std::array<bool, 256> kTokenChar = [] {
+  std::array<bool, 256> token{};
+  for (int c = '0'; c <= '9'; ++c) token[c] = true;
+  for (int c = 'a'; c <= 'z'; ++c) token[c] = true;
+  for (int c = 'A'; c <= 'Z'; ++c) token[c] = true;
+  for (char c : std::string_view("!#$%&'*+-.^_`|~")) token[static_cast<unsigned char>(c)] = true;
+  return token;
+}();
+
+// The first byte from `p` that is a control byte other than HTAB, or DEL, or
+// `end`: where a line ends (CR, then LF) or holds a byte Beast refuses. Bytes
+// past 0x7F (obs-text) are allowed in values and reasons, as Beast allows them.
+const char* NextControl(const char* p, const char* end) {
+#if defined(__SSE2__)
+  const __m128i max_control = _mm_set1_epi8(0x1F), tab = _mm_set1_epi8('\t'), del = _mm_set1_epi8(0x7F);
+  for (; end - p >= 16; p += 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    const __m128i control = _mm_cmpeq_epi8(_mm_min_epu8(v, max_control), v);  // unsigned v <= 0x1F
+    const __m128i stop = _mm_or_si128(_mm_andnot_si128(_mm_cmpeq_epi8(v, tab), control), _mm_cmpeq_epi8(v, del));
+    if (const int mask = _mm_movemask_epi8(stop)) return p + __builtin_ctz(static_cast<unsigned>(mask));
+  }
+#endif
+  for (; p < end; ++p) {
+    const auto c = static_cast<unsigned char>(*p);
+    if ((c < 0x20 && c != '\t') || c == 0x7F) return p;
+  }
+  return end;
+}
+
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+
+// The fields Beast's parser acts on (its do_field): they decide the framing
+// and keep-alive, so they go to Beast. (Their lengths differ: one compare.)
+bool IsFramingField(std::string_view name) {
+  switch (name.size()) {
+    case 14: return SameFieldName(name, "Content-Length");
+    case 17: return SameFieldName(name, "Transfer-Encoding");
+    case 10: return SameFieldName(name, "Connection");
+    case 16: return SameFieldName(name, "Proxy-Connection");
+    case 7: return SameFieldName(name, "Upgrade");
+    default: return false;
+  }
+}
+
+// Without leading and trailing SP and HTAB (optional whitespace).
+std::string_view TrimOws(std::string_view value) {
+  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+  while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
+  return value;
+}
+
+// "HTTP/1.1 200 OK" (the CRLF taken off), or the start of one when not
+// `whole`: a version Beast takes, three digits, SP, then a reason (whose bytes
+// NextControl checked: HTAB and obs-text are allowed).
+[[gnu::always_inline]] inline bool StatusLineOk(std::string_view line, bool whole) {
+  if (whole && line.size() < 13) return false;
+  constexpr std::string_view kVersion = "HTTP/1.";
+  for (size_t i = 0; i < line.size() && i < 13; ++i) {
+    const char c = line[i];
+    const bool ok = i < 7 ? c == kVersion[i] : i == 7 ? c == '0' || c == '1' : i == 8 || i == 12 ? c == ' ' : IsDigit(c);
+    if (!ok) return false;
+  }
+  return true;
+}
+
+// "Name: value" (the CRLF taken off), or the start of one when not `whole`:
+// the name's length, or 0 when the line is not one this reader takes. A line
+// that starts with SP or HTAB continues the field before it (obs-fold, which
+// Beast joins): not taken.
+[[gnu::always_inline]] inline size_t FieldLineOk(std::string_view line, bool whole) {
+  size_t colon = 0;
+  while (colon < line.size() && kTokenChar[static_cast<unsigned char>(line[colon])]) ++colon;
+  if (!whole && colon == line.size()) return 1;  // the name is still coming (any length will do)
+  return colon > 0 && colon < line.size() && line[colon] == ':' ? colon : 0;
+}
+
+}  // namespace
+
+size_t ResponseHeadParser::put(boost::asio::const_buffer bytes, error_code& ec) {
+  const std::string_view text(static_cast<const char*>(bytes.data()), bytes.size());
+  if (beast_fed_) return beast_->put(bytes, ec);
+  if (text.empty()) {  // as Beast: nothing yet
+    ec = http::error::need_more;
+    return 0;
+  }
+  size_t size = 0;
+  switch (ReadHead(text, size)) {
+    case Reading::kWhole:
+      beast_->KeepHead(text.substr(0, size));
+      beast_->put(boost::asio::buffer(framing_), ec);
+      std::string().swap(framing_);  // not kept for the call's life
+      if (!ec) {
+        beast_fed_ = own_read_ = true;
+        return size;
+      }
+      // A framing field Beast refuses: it reads the whole head, to end with
+      // its error as it would have.
+      break;
+    case Reading::kNeedMore:
+      // Nothing taken: the caller offers these bytes again with more.
+      offers_.push_back(text.size());
+      ec = http::error::need_more;
+      return 0;
+    case Reading::kBeast:
+      break;
+  }
+  return BeastReads(text, ec);
+}
+
+bool ResponseHeadParser::FramingRefused() const {
+  // No status line yet, or no framing field after it: nothing to refuse.
+  if (framing_.empty() || framing_.find("\r\n") + 2 == framing_.size()) return false;
+  Beast beast;
+  beast.header_limit(limit_);
+  const std::string head = framing_ + "\r\n";
+  error_code ec;
+  beast.put(boost::asio::buffer(head), ec);
+  return ec && ec != http::error::need_more;
+}
+
+size_t ResponseHeadParser::BeastReads(std::string_view bytes, error_code& ec) {
+  beast_.emplace();  // without the fields our reader kept
+  std::string().swap(framing_);
+  beast_->header_limit(limit_);
+  beast_fed_ = true;
+  // The bytes as they came, offer by offer (after its first need_more Beast
+  // waits for a whole head before reading on), so that it ends as it would
+  // have, with the same error where there is one.
+  offers_.push_back(bytes.size());
+  size_t taken = 0;
+  for (size_t offered : offers_) {
+    taken += beast_->put(boost::asio::buffer(bytes.data() + taken, offered - taken), ec);
+    if (ec != http::error::need_more) break;
+  }
+  return taken;
+}
+
+void ResponseHeadParser::put_eof(error_code& ec) {
+  if (beast_fed_) {
+    beast_->put_eof(ec);
+    return;
+  }
+  // Only the start of a head came, all of it what Beast takes (it would be
+  // reading the status line or the fields): Beast ends it so.
+  ec = offers_.empty() ? http::error::end_of_stream : http::error::partial_message;
+}
+
+ResponseHeadParser::Reading ResponseHeadParser::ReadHead(std::string_view bytes, size_t& size) {
+  // A head must end within half the limit: past that, Beast and its limit
+  // decide.
+  const char* const begin = bytes.data();
+  const char* const end = begin + std::min<size_t>(bytes.size(), limit_ / 2);
+  const char* p = begin + read_;
+  for (;;) {
+    const char* const stop = NextControl(p, end);
+    if (stop == end || (*stop == '\r' && stop + 1 == end)) {
+      if (end - begin == limit_ / 2) return Reading::kBeast;
+      // The line the bytes end in: what there is of it must be what this
+      // reader takes, so that Beast, given the same bytes, would want more
+      // too (and not have refused them).
+      const std::string_view rest(p, static_cast<size_t>(stop - p));
+      const bool ok = status_read_ ? FieldLineOk(rest, false) != 0 : StatusLineOk(rest, false);
+      // Beast acts on a framing field as soon as it has read it: one it
+      // would refuse (a Content-Length that is not a number, two of them, a
+      // Connection that is not a token list...) must be refused now too.
+      return ok && !FramingRefused() ? Reading::kNeedMore : Reading::kBeast;
+    }
+    // A line ends in CRLF, and holds no control byte but HTAB.
+    if (*stop != '\r' || stop[1] != '\n') return Reading::kBeast;
+    const std::string_view line(p, static_cast<size_t>(stop - p));
+    p = stop + 2;
+    if (!status_read_) {
+      if (!StatusLineOk(line, true)) return Reading::kBeast;
+      status_read_ = true;
+      framing_.assign(line.data(), line.size() + 2);
+    } else if (line.empty()) {  // the blank line: the end of the head
+      framing_ += "\r\n";
+      size = static_cast<size_t>(p - begin);
+      return Reading::kWhole;
+    } else {
+      const size_t name_size = FieldLineOk(line, true);
+      if (name_size == 0) return Reading::kBeast;
+      const std::string_view name = line.substr(0, name_size);
+      if (IsFramingField(name)) {
+        framing_.append(line.data(), line.size() + 2);
+      } else {
+        const std::string_view value = TrimOws(line.substr(name_size + 1));
+        beast_->AddFieldAt(static_cast<uint32_t>(line.data() - begin), static_cast<uint32_t>(name_size),
+                           static_cast<uint32_t>(value.data() - begin), static_cast<uint32_t>(value.size()));
+      }
+    }
+    read_ = static_cast<size_t>(p - begin);
+  }
+}
+
+std::string_view ResponseHeadParser::Beast::field(std::string_view name) const {
+  for (const Field& f : fields_) {
+    if (SameFieldName(View(f.name_at, f.name_size), name)) return View(f.value_at, f.value_size);
+  }
+  return {};
+}
+
+void ResponseHeadParser::Beast::AddField(std::string_view name, std::string_view value) {
+  Field f{static_cast<uint32_t>(text_.size()), static_cast<uint32_t>(name.size()), 0,
+          static_cast<uint32_t>(value.size())};
+  text_.append(name);
+  f.value_at = static_cast<uint32_t>(text_.size());
+  text_.append(value);
+  fields_.push_back(f);
+}
+
+void ResponseHeadParser::Beast::on_request_impl(boost::beast::http::verb, string_view, string_view, int,
+                                                error_code& ec) {
+  ec = http::error::bad_method;  // a response parser is never given a request line
+}
+
+}  // namespace switchboard::upstream
