@@ -176,9 +176,14 @@ ResponseHeadParser::Reading ResponseHeadParser::ReadHead(std::string_view bytes,
       if (end - begin == limit_ / 2) return Reading::kBeast;
       // The line the bytes end in: what there is of it must be what this
       // reader takes, so that Beast, given the same bytes, would want more
-      // too (and not have refused them).
+      // too (and not have refused them). Where a CR ends the bytes, the
+      // line's text is all there (Beast refuses a name the CR ends), unless
+      // it is the blank line's. Stricter is safe: Beast then reads the bytes
+      // as they came.
+      const bool text_whole = stop != end;
       const std::string_view rest(p, static_cast<size_t>(stop - p));
-      const bool ok = status_read_ ? FieldLineOk(rest, false) != 0 : StatusLineOk(rest, false);
+      const bool ok = !status_read_ ? StatusLineOk(rest, text_whole)
+                                    : (text_whole && rest.empty()) || FieldLineOk(rest, text_whole) != 0;
       // Beast acts on a framing field as soon as it has read it: one it
       // would refuse (a Content-Length that is not a number, two of them, a
       // Connection that is not a token list...) must be refused now too.

@@ -145,6 +145,11 @@ const std::vector<std::string> kHeads = {
     "HTTP/1.0 200 OK\r\nConnection: ke\xca" "ep`alive\r\nX-Folded: 0\r\n",
     "HTTP/1.1 200 OK\r\nContent-Length: 1x\r\nX-After: 1\r\n",
     "HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\nX",
+    // A name a CR ends, and a status line without its reason, in a head that
+    // ends early: Beast refuses them before the LF (found by the fuzz target).
+    "HTTP/1.1 200 OK\r\ndate: S\r\n5\r",
+    "HTTP/1.1 200\r",
+    "HTTP/1.1 200 OK\r\nX: y\r\n\r",
     "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n",
     "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n",
     "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n",
