@@ -52,7 +52,7 @@ bool SseParser::Feed(std::string_view bytes, OnEvent on_event) {
     }
   }
   if (start < n) line_.append(bytes.substr(start));
-  if (data_is_view_) OwnData();  // `bytes` go away when this returns
+  if (data_is_view()) OwnData();  // `bytes` go away when this returns
   if (line_.size() + data_.size() > max_event_bytes_) failed_ = true;
   return !failed_;
 }
@@ -60,7 +60,6 @@ bool SseParser::Feed(std::string_view bytes, OnEvent on_event) {
 void SseParser::OwnData() {
   data_.assign(data_view_);
   data_view_ = {};
-  data_is_view_ = false;
 }
 
 void SseParser::ProcessLine(std::string_view line, bool in_bytes, OnEvent on_event) {
@@ -72,7 +71,6 @@ void SseParser::ProcessLine(std::string_view line, bool in_bytes, OnEvent on_eve
     // (a stream may be held for minutes).
     if (data_.capacity() > kKeptCapacity) data_.shrink_to_fit();
     data_view_ = {};
-    data_is_view_ = false;
     has_data_ = false;
     return;
   }
@@ -91,10 +89,9 @@ void SseParser::ProcessLine(std::string_view line, bool in_bytes, OnEvent on_eve
   }
   if (field == "data") {
     if (!has_data_ && in_bytes) {
-      data_view_ = value;
-      data_is_view_ = true;
+      data_view_ = value;  // never a null view (see ProcessLine's value)
     } else {
-      if (data_is_view_) OwnData();
+      if (data_is_view()) OwnData();
       if (has_data_) data_.push_back('\n');
       data_.append(value);
     }

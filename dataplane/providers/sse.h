@@ -47,8 +47,11 @@ class SseParser {
   // `line` is part of the bytes being fed (not of line_): a value in it may
   // be kept as a view until the Feed ends.
   void ProcessLine(std::string_view line, bool in_bytes, OnEvent on_event);
-  std::string_view data() const { return data_is_view_ ? data_view_ : std::string_view(data_); }
-  size_t data_size() const { return data_is_view_ ? data_view_.size() : data_.size(); }
+  // The pending data is a view of the bytes being fed (a set view is never
+  // null, even when empty).
+  bool data_is_view() const { return data_view_.data() != nullptr; }
+  std::string_view data() const { return data_is_view() ? data_view_ : std::string_view(data_); }
+  size_t data_size() const { return data_is_view() ? data_view_.size() : data_.size(); }
   // The pending event's data into data_ (before a join, or before the bytes
   // it views go away).
   void OwnData();
@@ -61,7 +64,6 @@ class SseParser {
   std::string event_;
   std::string data_;
   std::string_view data_view_;
-  bool data_is_view_ = false;
   bool has_data_ = false;
   size_t comments_ = 0;
   bool failed_ = false;
