@@ -26,7 +26,7 @@
 #include "dataplane/metrics/metrics.h"
 #include "dataplane/providers/errors.h"
 #include "dataplane/routing/snapshot.h"
-#include "dataplane/server/request_body.h"
+#include "dataplane/server/request_parser.h"
 #include "dataplane/upstream/client.h"
 #include "dataplane/upstream/http_head.h"
 #include "dataplane/upstream/write_now.h"
@@ -245,7 +245,7 @@ struct RequestContext {
   Worker& worker;
   ServerState& state;
   std::shared_ptr<const routing::Snapshot> snapshot;
-  const http::request<RequestBody>& request;
+  const RequestParser& request;  // its head and body read
   Responder& responder;
   DisconnectWatch& watch;
   std::chrono::steady_clock::time_point start;

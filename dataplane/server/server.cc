@@ -307,16 +307,16 @@ net::awaitable<void> Dispatch(RequestContext& ctx) {
   ctx.profile = client.Match(path, &rest);
   Route route = ctx.profile != nullptr ? MatchProfileRoute(rest, &model_id) : MatchRoute(path, &model_id);
   auto& responder = ctx.responder;
-  responder.set_allow_origin(client.AllowOrigin(std::string_view(req[http::field::origin])));
+  responder.set_allow_origin(client.AllowOrigin(req.field("Origin")));
 
   if (req.method() == http::verb::options) {
     co_await responder.SendBody(
         http::status::no_content, "", "text/plain",
-        PreflightHeaders(std::string_view(req[http::field::access_control_request_headers])));
+        PreflightHeaders(req.field("Access-Control-Request-Headers")));
     co_return;
   }
   if (!client.client_keys.empty()) {
-    std::string_view presented = PresentedClientKey(req[http::field::authorization], req["x-api-key"]);
+    std::string_view presented = PresentedClientKey(req.field("Authorization"), req.field("X-API-Key"));
     const routing::ClientKey* key = client.Authenticate(presented);
     if (key == nullptr) {
       Headers headers;
@@ -425,11 +425,10 @@ net::awaitable<void> SweepIdleConnections(Worker& worker) {
   }
 }
 
-// Feeds what `buffer` holds to `parser` (header, then as much of the body as
+// Feeds what `buffer` holds to `parser` (the head, then as much of the body as
 // is there) and consumes what it took. need_more is not an error: the caller
 // reads the rest from the socket with the same parser.
-beast::error_code ParseBuffered(http::request_parser<RequestBody>& parser, beast::flat_buffer& buffer) {
-  parser.eager(true);
+beast::error_code ParseBuffered(RequestParser& parser, beast::flat_buffer& buffer) {
   beast::error_code ec;
   while (buffer.size() > 0 && !parser.is_done()) {
     const size_t used = parser.put(buffer.data(), ec);
@@ -438,6 +437,32 @@ beast::error_code ParseBuffered(http::request_parser<RequestBody>& parser, beast
     if (ec || used == 0) break;
   }
   return ec;
+}
+
+// Reads from the socket into `buffer` and feeds `parser` until its head
+// (`head_only`) or the whole request is read, as Beast's http::async_read
+// does: reads as large as the buffer has room for (at least 512 bytes, at
+// most kLargestBodyRead), and at the end of the stream, the parser's
+// judgement of what came (end_of_stream when nothing did).
+net::awaitable<beast::error_code> ReadRequest(beast::tcp_stream& stream, beast::flat_buffer& buffer,
+                                              RequestParser& parser, bool head_only) {
+  for (;;) {
+    if (beast::error_code ec = ParseBuffered(parser, buffer)) co_return ec;
+    if (head_only ? parser.is_header_done() : parser.is_done()) co_return beast::error_code{};
+    const size_t room = std::clamp<size_t>(buffer.capacity() - buffer.size(), 512, kLargestBodyRead);
+    auto [ec, n] = co_await stream.socket().async_read_some(buffer.prepare(room), kUseTuple);
+    buffer.commit(n);
+    if (ec == net::error::eof) {
+      beast::error_code eof;
+      if (parser.got_some()) {
+        parser.put_eof(eof);
+      } else {
+        eof = http::error::end_of_stream;
+      }
+      co_return eof;
+    }
+    if (ec) co_return ec;
+  }
 }
 
 net::awaitable<void> RunSession(tcp::socket socket, Worker& worker, ServerState& state) {
@@ -472,17 +497,17 @@ net::awaitable<void> RunSession(tcp::socket socket, Worker& worker, ServerState&
       break;
     }
     first = false;
-    http::request_parser<RequestBody> parser;
+    RequestParser parser;
     parser.header_limit(kHeaderLimitBytes);
     parser.body_limit(snapshot->settings().body_limit_bytes);
+    parser.eager(true);
     // What has arrived is parsed at once (for a small request, all of it came
     // with the first read); the socket is read only for what is missing.
     beast::error_code hec = ParseBuffered(parser, buffer);
     if (!hec && !parser.is_header_done()) {
       deadline.ExpiresAfter(snapshot->settings().header_timeout);
-      auto [read_ec, hn] = co_await http::async_read_header(stream, buffer, parser, kUseTuple);
+      hec = co_await ReadRequest(stream, buffer, parser, true);
       deadline.Clear();
-      hec = read_ec;
     }
     std::string request_id = NewRequestId(worker.rng);
     Responder early(stream, false, request_id, snapshot->settings().idle_timeout);
@@ -515,7 +540,7 @@ net::awaitable<void> RunSession(tcp::socket socket, Worker& worker, ServerState&
       co_await too_large();
       break;
     }
-    if (!parser.is_done() && parser.get()[http::field::expect] == "100-continue") {
+    if (!parser.is_done() && upstream::SameFieldName(parser.field("Expect"), "100-continue")) {
       // curl sends Expect for larger bodies and waits for this before sending.
       http::response<http::empty_body> cont{http::status::continue_, 11};
       deadline.ExpiresAfter(snapshot->settings().body_timeout);
@@ -531,9 +556,8 @@ net::awaitable<void> RunSession(tcp::socket socket, Worker& worker, ServerState&
         buffer.reserve(buffer.size() + static_cast<size_t>(std::min<uint64_t>(*left, kLargestBodyRead)));
       }
       deadline.ExpiresAfter(snapshot->settings().body_timeout);
-      auto [read_ec, bn] = co_await http::async_read(stream, buffer, parser, kUseTuple);
+      bec = co_await ReadRequest(stream, buffer, parser, false);
       deadline.Clear();
-      bec = read_ec;
     }
     if (bec == http::error::body_limit) {
       co_await too_large();
@@ -544,11 +568,10 @@ net::awaitable<void> RunSession(tcp::socket socket, Worker& worker, ServerState&
     // served, which for a stream is minutes; thousands of streams are held.
     if (buffer.size() == 0) buffer.shrink_to_fit();
 
-    const auto& request = parser.get();
-    bool keep_alive = request.keep_alive() && !state.draining.load();
+    bool keep_alive = parser.keep_alive() && !state.draining.load();
     Responder responder(stream, keep_alive, request_id, snapshot->settings().idle_timeout);
     DisconnectWatch watch(stream);
-    RequestContext ctx{worker, state, snapshot, request, responder, watch, std::chrono::steady_clock::now()};
+    RequestContext ctx{worker, state, snapshot, parser, responder, watch, std::chrono::steady_clock::now()};
     co_await Dispatch(ctx);
     watch.Stop();
     // The watch saw the client close or reset (its peek may also have left

@@ -7,8 +7,6 @@
 
 #include <boost/beast/http/status.hpp>
 
-#include "absl/strings/match.h"
-
 namespace switchboard::upstream {
 
 namespace {
@@ -114,10 +112,6 @@ std::string_view ChunkPrefix(size_t size, char* out) {
   end[0] = '\r';
   end[1] = '\n';
   return std::string_view(out, static_cast<size_t>(end + 2 - out));
-}
-
-bool SameFieldName(std::string_view a, std::string_view b) {
-  return absl::EqualsIgnoreCase(absl::string_view(a.data(), a.size()), absl::string_view(b.data(), b.size()));
 }
 
 bool HasField(const FieldList& list, std::string_view name, size_t from) {

@@ -41,8 +41,17 @@ inline constexpr std::string_view kLastChunk = "0\r\n\r\n";
 // kChunkSuffix then kLastChunk: a body's last data and its end in one write.
 inline constexpr std::string_view kChunkSuffixAndLastChunk = "\r\n0\r\n\r\n";
 
-// Case-insensitive ASCII comparison of header names.
-bool SameFieldName(std::string_view a, std::string_view b);
+// Case-insensitive ASCII comparison of header names. Inline: most calls
+// compare names of different lengths, or that differ in their first byte.
+inline bool SameFieldName(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    const auto x = static_cast<unsigned char>(a[i]), y = static_cast<unsigned char>(b[i]);
+    // Equal, or the same letter in another case (only bit 0x20 differs).
+    if (x != y && ((x | 0x20) != (y | 0x20) || static_cast<unsigned>((x | 0x20) - 'a') > 'z' - 'a')) return false;
+  }
+  return true;
+}
 
 // Header fields as the data plane keeps them (name, value), in order.
 using FieldList = std::vector<std::pair<std::string, std::string>>;

@@ -3,8 +3,8 @@
 //
 // The bytes are one connection's worth of requests (pipelined), cut into reads
 // as a socket might deliver them (the first byte chooses how). Each request is
-// read with Beast's request_parser, the server's body type (RequestBody) and
-// its limits (server.cc), then the session's checks and the dispatcher's steps
+// read with the server's RequestParser (our head reader, with Beast's parser
+// behind it) and its limits (server.cc), then the session's checks and the dispatcher's steps
 // run as they do there: path normalisation, client profile and route matching,
 // CORS, client keys, the chat body's validation, routing to a concrete model,
 // the processor chains, prefills, and the upstream request the adapter builds —
@@ -28,7 +28,7 @@
 #include "dataplane/providers/prefill.h"
 #include "dataplane/providers/trivial.h"
 #include "dataplane/server/chat_body.h"
-#include "dataplane/server/request_body.h"
+#include "dataplane/server/request_parser.h"
 #include "dataplane/server/routes.h"
 #include "tests/fuzz/fuzz_util.h"
 
@@ -77,7 +77,7 @@ void InsertSystemPrefill(json& body, const std::string& content, int64_t positio
 }
 
 // ServeChat (chat.cc) up to the upstream request.
-void Chat(const http::request<server::RequestBody>& request, const routing::ClientProfile* profile, Rng& rng) {
+void Chat(const server::RequestParser& request, const routing::ClientProfile* profile, Rng& rng) {
   const routing::Snapshot& snapshot = RoutingSnapshot();
   json body;
   providers::ClientError error;
@@ -123,7 +123,7 @@ void Chat(const http::request<server::RequestBody>& request, const routing::Clie
 }
 
 // Dispatch (server.cc) for one request that was read whole.
-void Dispatch(const http::request<server::RequestBody>& req, Rng& rng) {
+void Dispatch(const server::RequestParser& req, Rng& rng) {
   const routing::ClientSettings& client = RoutingSnapshot().client();
   std::string path = server::NormalizePath(req.target());
   if (path.empty()) Fail("a normalised path is empty");
@@ -132,20 +132,20 @@ void Dispatch(const http::request<server::RequestBody>& req, Rng& rng) {
   const routing::ClientProfile* profile = client.Match(path, &rest);
   server::Route route =
       profile != nullptr ? server::MatchProfileRoute(rest, &model_id) : server::MatchRoute(path, &model_id);
-  std::string allow_origin = client.AllowOrigin(std::string_view(req[http::field::origin]));
+  std::string allow_origin = client.AllowOrigin(req.field("Origin"));
 
   if (req.method() == http::verb::options) {
     // The preflight echoes the headers the browser asks for.
     http::response<http::string_body> res{http::status::no_content, 11};
     if (!allow_origin.empty()) res.set(http::field::access_control_allow_origin, allow_origin);
     std::string allow = "Authorization, Content-Type, X-API-Key";
-    std::string_view requested_headers = req[http::field::access_control_request_headers];
+    std::string_view requested_headers = req.field("Access-Control-Request-Headers");
     if (!requested_headers.empty()) allow += ", " + std::string(requested_headers);
     res.set("Access-Control-Allow-Headers", allow);
     res.prepare_payload();
     return CheckResponseHeaders(res);
   }
-  std::string_view presented = switchboard::server::PresentedClientKey(req[http::field::authorization], req["x-api-key"]);
+  std::string_view presented = switchboard::server::PresentedClientKey(req.field("Authorization"), req.field("X-API-Key"));
   const routing::ClientKey* key = client.Authenticate(presented);
   if (key == nullptr) {
     return SendError(providers::MakeError(401, "invalid_request_error", "invalid_api_key", "Incorrect API key provided."));
@@ -183,9 +183,10 @@ void Dispatch(const http::request<server::RequestBody>& req, Rng& rng) {
 // connection would be closed.
 bool ReadOne(beast::flat_buffer& buffer, const std::vector<std::string_view>& chunks, size_t& next_chunk, Rng& rng) {
   const routing::Settings& settings = RoutingSnapshot().settings();
-  http::request_parser<server::RequestBody> parser;
+  server::RequestParser parser;
   parser.header_limit(server::kHeaderLimitBytes);
   parser.body_limit(settings.body_limit_bytes);
+  parser.eager(true);
   beast::error_code ec;
   bool header_checked = false;
   for (;;) {
@@ -231,9 +232,8 @@ bool ReadOne(beast::flat_buffer& buffer, const std::vector<std::string_view>& ch
     SendError(providers::MakeError(400, "invalid_request_error", "bad_request", "Malformed HTTP request"));
     return false;
   }
-  const auto& request = parser.get();
-  Dispatch(request, rng);
-  return request.keep_alive();
+  Dispatch(parser, rng);
+  return parser.keep_alive();
 }
 
 }  // namespace

@@ -13,101 +13,49 @@
 #include <boost/beast/http.hpp>
 #include <gtest/gtest.h>
 
+#include "tests/dataplane/core/head_reading.h"
+
 namespace switchboard::upstream {
 namespace {
 
 namespace http = boost::beast::http;
 
-// What a parser made of a head.
-struct Reading {
-  boost::system::error_code error;
-  // Bytes taken (compared only for a head read without error: after an
-  // error the client drops the connection, bytes and all, and Beast's count
-  // depends on how far it had read when the error came).
-  size_t consumed = 0;
-  bool header_done = false;
-  int status = 0;
-  bool keep_alive = false;
-  bool chunked = false;
-  bool upgrade = false;
-  std::optional<uint64_t> content_length;
-  bool done = false;
-  std::vector<std::string> values;  // of the names asked for, in order
+using head_test::FeedHead;
+using head_test::HeadReading;
+using head_test::StepEnds;
 
-  bool operator==(const Reading& o) const {
-    return error == o.error && (error || consumed == o.consumed) && header_done == o.header_done &&
-           status == o.status && keep_alive == o.keep_alive && chunked == o.chunked && upgrade == o.upgrade &&
-           content_length == o.content_length && done == o.done && values == o.values;
-  }
-};
-
-std::ostream& operator<<(std::ostream& out, const Reading& r) {
-  out << "{error " << r.error.message() << ", consumed " << r.consumed << ", header done " << r.header_done
-      << ", status " << r.status << ", keep-alive " << r.keep_alive << ", chunked " << r.chunked << ", done " << r.done
-      << ", values";
-  for (const auto& v : r.values) out << " [" << v << "]";
-  return out << "}";
+// The status and the values of `names`, once the head is done.
+template <class Status, class Field>
+void Describe(HeadReading& r, const std::vector<std::string>& names, Status status, Field field) {
+  if (!r.header_done) return;
+  r.start = std::to_string(status());
+  for (const auto& name : names) r.values.emplace_back(field(name));
 }
 
-// Feeds `text` in pieces of `step` bytes (0: at once), as the client feeds
-// its buffer: what a put() leaves unconsumed is offered again with more.
-template <class Parser, class Status, class Field>
-Reading Read(Parser& parser, std::string_view text, size_t step, const std::vector<std::string>& names,
-             Status status, Field field) {
-  parser.header_limit(1024);
-  Reading r;
-  size_t offered = step == 0 ? text.size() : std::min(step, text.size());
-  for (;;) {
-    boost::system::error_code ec;
-    r.consumed += parser.put(boost::asio::buffer(text.data() + r.consumed, offered - r.consumed), ec);
-    if (ec != http::error::need_more) {
-      r.error = ec;
-      break;
-    }
-    if (offered == text.size()) {
-      // As the client does at the end of the connection: nothing at all is
-      // end_of_stream, a part of a head is the parser's to judge.
-      if (parser.got_some()) {
-        parser.put_eof(ec);
-      } else {
-        ec = http::error::end_of_stream;
-      }
-      r.error = ec;
-      break;
-    }
-    offered = step == 0 ? text.size() : std::min(offered + step, text.size());
-  }
-  r.header_done = parser.is_header_done();
-  if (r.header_done) {
-    r.status = status();
-    r.keep_alive = parser.keep_alive();
-    r.chunked = parser.chunked();
-    r.upgrade = parser.upgrade();
-    if (auto length = parser.content_length()) r.content_length = *length;
-    r.done = parser.is_done();
-    for (const auto& name : names) r.values.emplace_back(field(name));
-  }
-  return r;
-}
-
-// `own` (when given) is set when our reader read the head, not Beast.
-Reading Ours(std::string_view text, size_t step, const std::vector<std::string>& names, bool* own = nullptr) {
+// Fed in pieces of `step` bytes (0: at once), as the upstream client feeds
+// its buffer. `own` (when given) is set when our reader read the head, not
+// Beast.
+HeadReading Ours(std::string_view text, size_t step, const std::vector<std::string>& names, bool* own = nullptr) {
   ResponseHeadParser parser;
-  Reading r = Read(parser, text, step, names, [&] { return parser.status(); },
-                   [&](const std::string& name) { return std::string(parser.field(name)); });
+  parser.header_limit(1024);
+  HeadReading r = FeedHead(parser, text, StepEnds(text.size(), step), false);
+  Describe(r, names, [&] { return parser.status(); }, [&](const std::string& name) { return parser.field(name); });
   if (own != nullptr) *own = parser.read_by_own_reader();
   return r;
 }
 
-Reading Beasts(std::string_view text, size_t step, const std::vector<std::string>& names) {
+HeadReading Beasts(std::string_view text, size_t step, const std::vector<std::string>& names) {
   http::response_parser<http::empty_body> parser;
+  parser.header_limit(1024);
   parser.eager(false);
   parser.body_limit(boost::none);
-  return Read(parser, text, step, names, [&] { return static_cast<int>(parser.get().result_int()); },
-              [&](const std::string& name) {
-                auto it = parser.get().find(name);
-                return it == parser.get().end() ? std::string() : std::string(it->value());
-              });
+  HeadReading r = FeedHead(parser, text, StepEnds(text.size(), step), false);
+  Describe(r, names, [&] { return parser.get().result_int(); },
+           [&](const std::string& name) {
+             auto it = parser.get().find(name);
+             return it == parser.get().end() ? std::string_view() : std::string_view(it->value());
+           });
+  return r;
 }
 
 const std::vector<std::string> kNames = {"Content-Type", "content-type", "RETRY-AFTER", "Set-Cookie",
@@ -182,7 +130,7 @@ TEST(ResponseHeadParserTest, OurReaderReadsTheUsualHeadsAndLeavesTheRestToBeast)
     Ours(head, step, kNames, &by_us);
     return by_us;
   };
-  for (size_t step : {size_t{0}, size_t{1}, size_t{100}}) {
+  for (size_t step : {size_t{0}, size_t{100}}) {
     EXPECT_TRUE(own(kHeads[0], step)) << step;  // Content-Length
     EXPECT_TRUE(own(kHeads[1], step)) << step;  // a hosted API's, chunked
     EXPECT_TRUE(own(kHeads[2], step)) << step;  // 429 with Retry-After
@@ -194,6 +142,10 @@ TEST(ResponseHeadParserTest, OurReaderReadsTheUsualHeadsAndLeavesTheRestToBeast)
   EXPECT_FALSE(own("HTTP/1.1 200 OK\nContent-Length: 1\n\nx", 0));
   EXPECT_FALSE(own("HTTP/1.1 200 OK\r\nX-Control: a\x01b\r\n\r\n", 0));
   EXPECT_FALSE(own("HTTP/1.1 200 OK\r\nX-Long: " + std::string(2000, 'v') + "\r\n\r\n", 0));  // past half the limit
+  // A head that comes in many parts is Beast's: our reader would keep the
+  // size of every part to hand them over.
+  EXPECT_FALSE(own(kHeads[1], 1));
+  EXPECT_TRUE(own(kHeads[1], 40));
 }
 
 // Random edits of real heads (bytes put in, taken out or changed, drawn
@@ -218,7 +170,7 @@ TEST(ResponseHeadParserTest, RandomEditsAreReadAsBeastReadsThem) {
     }
     const size_t step = round % 2 == 0 ? 0 : 1 + rng() % 40;
     bool by_us = false;
-    const Reading ours = Ours(head, step, kNames, &by_us);
+    const HeadReading ours = Ours(head, step, kNames, &by_us);
     ASSERT_EQ(ours, Beasts(head, step, kNames)) << "head " << ::testing::PrintToString(head) << " in pieces of "
                                                 << step;
     if (by_us) ++whole_by_us;
@@ -228,10 +180,10 @@ TEST(ResponseHeadParserTest, RandomEditsAreReadAsBeastReadsThem) {
 }
 
 TEST(ResponseHeadParserTest, AHostedApisHeadReadsItsTwoFields) {
-  const Reading r = Ours(kHeads[1], 0, {"Content-Type", "Retry-After"});
+  const HeadReading r = Ours(kHeads[1], 0, {"Content-Type", "Retry-After"});
   EXPECT_TRUE(r.header_done);
   EXPECT_FALSE(r.error);
-  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.start, "200");
   EXPECT_TRUE(r.chunked);
   // Not eager: the body's first chunk stays for the body decoder.
   EXPECT_EQ(kHeads[1].substr(r.consumed), "5\r\nhello\r\n");
