@@ -2,7 +2,7 @@
 // A client's request as the server reads it: method, target, keep-alive,
 // fields and body. The head is read by our own reader with Beast's parser
 // behind it (upstream/head_parser.h): a browser's request (JanitorAI's in
-// Chrome, about fifteen fields) cost 16,000 instructions in Beast's parser
+// Chrome, eighteen fields) cost 16,000 instructions in Beast's parser
 // alone, a quarter of a proxied request. The body is Beast's to frame
 // (Content-Length or chunked, against the body limit) and is appended to one
 // string as it comes.

@@ -7,7 +7,6 @@
 #include <vector>
 
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/string.hpp>
 #include <boost/beast/http.hpp>
 #include <gtest/gtest.h>
 
@@ -168,14 +167,16 @@ TEST(SameFieldNameTest, IgnoresAsciiCase) {
   EXPECT_FALSE(SameFieldName("Host", "Hos"));
 }
 
-TEST(SameFieldNameTest, FoldsOnlyLettersAsBeastDoes) {
-  // Every pair of bytes, against Beast's own comparison of field names: only
-  // A-Z and a-z fold ('@' and '`', '[' and '{' differ by the same bit).
+TEST(SameFieldNameTest, FoldsOnlyAsciiLetters) {
+  // Every pair of bytes: only A-Z fold to a-z, as in Beast's comparison of
+  // field names ('@' and '`', '[' and '{' differ by the same bit, and bytes
+  // past 0x7F are never folded). (Beast's own iequals is no oracle here: in
+  // 1.81 it reads one byte past the end when the last bytes differ.)
+  auto fold = [](int c) { return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c; };
   for (int a = 0; a < 256; ++a) {
     for (int b = 0; b < 256; ++b) {
       const char x[] = {'X', static_cast<char>(a)}, y[] = {'x', static_cast<char>(b)};
-      const std::string_view sx(x, 2), sy(y, 2);
-      ASSERT_EQ(SameFieldName(sx, sy), boost::beast::iequals(sx, sy)) << a << " " << b;
+      ASSERT_EQ(SameFieldName(std::string_view(x, 2), std::string_view(y, 2)), fold(a) == fold(b)) << a << " " << b;
     }
   }
 }
