@@ -4,13 +4,13 @@
 // The bytes are one connection's worth of requests (pipelined), cut into reads
 // as a socket might deliver them (the first byte chooses how). Each request is
 // read with the server's RequestParser (our head reader, with Beast's parser
-// behind it) and its limits (server.cc), then the session's checks and the dispatcher's steps
-// run as they do there: path normalisation, client profile and route matching,
-// CORS, client keys, the chat body's validation, routing to a concrete model,
-// the processor chains, prefills, and the upstream request the adapter builds —
-// or the trivial provider's answer. Every error body the client would get is
-// built too, and every response header block is serialised and parsed back (no
-// header value may split a response).
+// behind it) and its limits (server.cc), then the session's checks and the
+// dispatcher's steps run as they do there: path normalisation, client profile
+// and route matching, CORS, client keys, the chat body's validation, routing
+// to a concrete model, the processor chains, prefills, and the upstream
+// request the adapter builds — or the trivial provider's answer. Every error
+// body the client would get is built too, and every response header block is
+// serialised and parsed back (no header value may split a response).
 
 #include <chrono>
 #include <cstdint>
