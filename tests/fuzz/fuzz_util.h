@@ -69,6 +69,16 @@ inline std::vector<std::string_view> Chunks(std::string_view data, uint8_t seed)
   return out;
 }
 
+// Where each of Chunks(data, seed)'s pieces ends (one end, 0, for no data):
+// the reads as head_reading.h's FeedHead takes them.
+inline std::vector<size_t> ChunkEnds(std::string_view data, uint8_t seed) {
+  std::vector<size_t> ends;
+  size_t end = 0;
+  for (std::string_view piece : Chunks(data, seed)) ends.push_back(end += piece.size());
+  if (ends.empty()) ends.push_back(0);
+  return ends;
+}
+
 // The environment a config sees while fuzzing: every variable is set, to the
 // same value (long enough for a client key).
 inline const char* FixedGetenv(const char*) { return "fuzz-environment-value"; }

@@ -30,14 +30,6 @@ namespace http = boost::beast::http;
 using switchboard::fuzz::Fail;
 using switchboard::head_test::HeadReading;
 
-std::vector<size_t> ReadEnds(std::string_view wire, uint8_t split) {
-  std::vector<size_t> ends;
-  size_t end = 0;
-  for (std::string_view piece : switchboard::fuzz::Chunks(wire, split)) ends.push_back(end += piece.size());
-  if (ends.empty()) ends.push_back(0);
-  return ends;
-}
-
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -48,7 +40,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const uint64_t body_limit = (limits / 3) % 2 == 0 ? 64 : 64 * 1024;
   const uint8_t split = input.Byte();
   const std::string_view wire = input.Rest();
-  const std::vector<size_t> ends = ReadEnds(wire, split);
+  const std::vector<size_t> ends = switchboard::fuzz::ChunkEnds(wire, split);
 
   switchboard::server::RequestParser ours;
   ours.header_limit(head_limit);

@@ -223,16 +223,7 @@ TEST(RequestParserTest, RandomEditsAreReadAsBeastReadsThem) {
   int whole_by_us = 0;
   for (int round = 0; round < 20000; ++round) {
     std::string request = bases[rng() % bases.size()];
-    const int edits = 1 + static_cast<int>(rng() % 3);
-    for (int e = 0; e < edits && !request.empty(); ++e) {
-      const size_t at = rng() % request.size();
-      char c = rng() % 4 == 0 ? static_cast<char>(rng() % 256) : kAlphabet[rng() % kAlphabet.size()];
-      switch (rng() % 3) {
-        case 0: request.insert(request.begin() + static_cast<std::ptrdiff_t>(at), c); break;
-        case 1: request.erase(at, 1); break;
-        default: request[at] = c; break;
-      }
-    }
+    head_test::EditRandomly(request, rng, kAlphabet);
     // A third of them cut short.
     if (rng() % 3 == 0 && !request.empty()) request.resize(rng() % request.size());
     const size_t step = round % 2 == 0 ? 0 : 1 + rng() % 80;

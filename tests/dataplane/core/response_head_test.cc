@@ -158,16 +158,7 @@ TEST(ResponseHeadParserTest, RandomEditsAreReadAsBeastReadsThem) {
   int whole_by_us = 0;
   for (int round = 0; round < 20000; ++round) {
     std::string head = bases[rng() % bases.size()];
-    const int edits = 1 + static_cast<int>(rng() % 3);
-    for (int e = 0; e < edits && !head.empty(); ++e) {
-      const size_t at = rng() % head.size();
-      char c = rng() % 4 == 0 ? static_cast<char>(rng() % 256) : kAlphabet[rng() % kAlphabet.size()];
-      switch (rng() % 3) {
-        case 0: head.insert(head.begin() + static_cast<std::ptrdiff_t>(at), c); break;
-        case 1: head.erase(at, 1); break;
-        default: head[at] = c; break;
-      }
-    }
+    head_test::EditRandomly(head, rng, kAlphabet);
     const size_t step = round % 2 == 0 ? 0 : 1 + rng() % 40;
     bool by_us = false;
     const HeadReading ours = Ours(head, step, kNames, &by_us);
