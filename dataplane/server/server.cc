@@ -443,11 +443,11 @@ beast::error_code ParseBuffered(RequestParser& parser, beast::flat_buffer& buffe
 // (`head_only`) or the whole request is read, as Beast's http::async_read
 // does: reads as large as the buffer has room for (at least 512 bytes, at
 // most kLargestBodyRead), and at the end of the stream, the parser's
-// judgement of what came (end_of_stream when nothing did).
+// judgement of what came (end_of_stream when nothing did). What `buffer`
+// already held, the caller has fed (ParseBuffered).
 net::awaitable<beast::error_code> ReadRequest(beast::tcp_stream& stream, beast::flat_buffer& buffer,
                                               RequestParser& parser, bool head_only) {
   for (;;) {
-    if (beast::error_code ec = ParseBuffered(parser, buffer)) co_return ec;
     if (head_only ? parser.is_header_done() : parser.is_done()) co_return beast::error_code{};
     const size_t room = std::clamp<size_t>(buffer.capacity() - buffer.size(), 512, kLargestBodyRead);
     auto [ec, n] = co_await stream.socket().async_read_some(buffer.prepare(room), kUseTuple);
@@ -462,6 +462,7 @@ net::awaitable<beast::error_code> ReadRequest(beast::tcp_stream& stream, beast::
       co_return eof;
     }
     if (ec) co_return ec;
+    if (beast::error_code pec = ParseBuffered(parser, buffer)) co_return pec;
   }
 }
 
