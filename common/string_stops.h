@@ -3,7 +3,7 @@
 // control byte (not allowed in a string) or a byte >= 0x80 (part of a UTF-8
 // sequence, to be checked). Found 16 bytes at a time with SSE2, or 8 with a
 // 64-bit word. Shared by the JSON writer (common/json_write.cc), which escapes
-// them, and the answer check (dataplane/providers/answer_scan.cc), which
+// them, and the one-pass JSON check (dataplane/providers/quick_json.h), which
 // validates them; inline, since both call it once per run of plain text.
 
 #include <bit>

@@ -18,7 +18,7 @@ cd "$(dirname "$0")/../.."
 
 SECONDS_PER_TARGET="${1:-600}"
 ALL_TARGETS=(http_request chat_processors sse_translators config providers_json sealed_config body_decoder js_regex
-  answer_scan response_head request_head)
+  answer_scan response_head request_head chat_scan)
 read -r -a TARGETS <<< "${FUZZ_TARGETS:-${ALL_TARGETS[*]}}"
 JOBS="${FUZZ_JOBS:-1}"
 BUILD_DIR=build-fuzz

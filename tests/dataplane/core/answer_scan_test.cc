@@ -116,6 +116,8 @@ TEST(QuickScanOpenAiAnswerTest, RefusesWhatIsNotJson) {
            "\"caf\xc3\"", "{\"a\":\"\xe6\x97\xa5\xe6\x9c\"}",
            // Bytes outside strings.
            "{\"a\":1}\xc3\xa9", "/*c*/{}", "{}//",
+           // More than one value.
+           "{},{}", "1,2", "[] []", "{\"a\":1}]", "[1]}",
        }) {
     ExpectDecidedLikeNlohmann(text);
   }

@@ -7,7 +7,6 @@
 
 #include <cstdint>
 #include <optional>
-#include <random>
 #include <ostream>
 #include <string>
 #include <string_view>
@@ -16,6 +15,8 @@
 #include <boost/asio/buffer.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/system/error_code.hpp>
+
+#include "tests/common/random_edit.h"
 
 namespace switchboard::head_test {
 
@@ -63,21 +64,8 @@ inline std::vector<size_t> StepEnds(size_t size, size_t step) {
   return ends;
 }
 
-// One to three random edits of `text` (a byte put in, taken out or changed),
-// the bytes drawn mostly from `alphabet` (what the grammar turns on), else
-// from any byte.
-inline void EditRandomly(std::string& text, std::mt19937& rng, std::string_view alphabet) {
-  const int edits = 1 + static_cast<int>(rng() % 3);
-  for (int e = 0; e < edits && !text.empty(); ++e) {
-    const size_t at = rng() % text.size();
-    const char c = rng() % 4 == 0 ? static_cast<char>(rng() % 256) : alphabet[rng() % alphabet.size()];
-    switch (rng() % 3) {
-      case 0: text.insert(text.begin() + static_cast<std::ptrdiff_t>(at), c); break;
-      case 1: text.erase(at, 1); break;
-      default: text[at] = c; break;
-    }
-  }
-}
+// One to three random edits of a head (tests/common/random_edit.h).
+using test_util::EditRandomly;
 
 // Feeds `wire` to `parser`, the reads ending at `ends`, as the data plane
 // does: each read, the bytes not yet taken are put until the parser wants

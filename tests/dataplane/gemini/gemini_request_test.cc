@@ -404,32 +404,42 @@ TEST(GeminiPassthrough, SameRequestAsTheTree) {
   for (const auto& options : option_sets) {
     Target target = MakeTarget();
     target.gemini = options;
-    for (const auto& body : bodies) {
-      ChatBodyScan scan;
-      ASSERT_TRUE(ScanChatBody(body, scan)) << body;
-      auto passed = adapter.BuildPassthrough(target, body, scan, "AIza-k");
-      auto tree = adapter.BuildRequest(target, json::parse(body), "AIza-k");
-      ASSERT_EQ(passed.ok(), tree.ok()) << body;
-      if (!tree.ok()) {
-        EXPECT_EQ(passed.status(), tree.status()) << body;
-        continue;
+    // With the quick pass's scan (no document kept: the text is parsed
+    // again) and with the document pass's (its document taken).
+    for (const bool document : {false, true}) {
+      for (const auto& body : bodies) {
+        ChatBodyScan scan;
+        if (document) {
+          ASSERT_TRUE(DocumentScanChatBody(body, scan)) << body;
+          ASSERT_NE(scan.kept_use, 0u);
+        } else {
+          ASSERT_TRUE(QuickScanChatBody(body, scan)) << body;
+          ASSERT_EQ(scan.kept_use, 0u);
+        }
+        auto passed = adapter.BuildPassthrough(target, body, scan, "AIza-k");
+        auto tree = adapter.BuildRequest(target, json::parse(body), "AIza-k");
+        ASSERT_EQ(passed.ok(), tree.ok()) << body;
+        if (!tree.ok()) {
+          EXPECT_EQ(passed.status(), tree.status()) << body;
+          continue;
+        }
+        EXPECT_EQ(passed->body, tree->body) << body;
+        EXPECT_EQ(passed->url.ToString(), tree->url.ToString()) << body;
+        EXPECT_EQ(passed->headers, tree->headers) << body;
+        EXPECT_EQ(passed->warnings, tree->warnings) << body;
       }
-      EXPECT_EQ(passed->body, tree->body) << body;
-      EXPECT_EQ(passed->url.ToString(), tree->url.ToString()) << body;
-      EXPECT_EQ(passed->headers, tree->headers) << body;
-      EXPECT_EQ(passed->warnings, tree->warnings) << body;
     }
   }
 }
 
-// The document ScanChatBody left behind is used while it is there; after
-// another parse the text is read again, to the same request.
+// The document DocumentScanChatBody left behind is used while it is there;
+// after another parse the text is read again, to the same request.
 TEST(GeminiPassthrough, ReadsTheTextAgainAfterAnotherParse) {
   const std::string body = R"({"model":"g","messages":[{"role":"user","content":"first"}]})";
   ChatBodyScan scan;
-  ASSERT_TRUE(ScanChatBody(body, scan));
+  ASSERT_TRUE(DocumentScanChatBody(body, scan));
   ChatBodyScan other;
-  ASSERT_TRUE(ScanChatBody(R"({"model":"h","messages":[{"role":"user","content":"second"}]})", other));
+  ASSERT_TRUE(DocumentScanChatBody(R"({"model":"h","messages":[{"role":"user","content":"second"}]})", other));
   GeminiAdapter adapter;
   auto passed = adapter.BuildPassthrough(MakeTarget(), body, scan, "");
   ASSERT_TRUE(passed.ok()) << passed.status();
