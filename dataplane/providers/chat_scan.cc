@@ -262,8 +262,8 @@ bool QuickScanChatBody(std::string_view text, ChatBodyScan& scan) {
   return true;
 }
 
-bool ScanChatBody(std::string_view text, ChatBodyScan& scan) {
-  return QuickScanChatBody(text, scan) || DocumentScanChatBody(text, scan);
+bool ScanChatBody(std::string_view text, ChatBodyScan& scan, bool quick_first) {
+  return (quick_first && QuickScanChatBody(text, scan)) || DocumentScanChatBody(text, scan);
 }
 
 bool DocumentScanChatBody(std::string_view text, ChatBodyScan& scan) {

@@ -22,8 +22,10 @@
 // (see QuickScanChatBody) goes to simdjson (DocumentScanChatBody), which has
 // the last word. Only the document pass leaves a document for a tree or the
 // Gemini translator to take; after the quick pass they parse the body
-// themselves (2.0k instructions more for a proxied Gemini request, where an
-// OpenAI-compatible one saves 2.5k).
+// themselves (2.5k instructions more for a proxied Gemini request, where an
+// OpenAI-compatible one saves 2.1k). So the chat handler asks for the quick
+// pass only when some model can pass the text on as it is
+// (Snapshot::passes_text_through).
 
 #include <cstddef>
 #include <cstdint>
@@ -45,8 +47,11 @@ struct ChatBodyScan {
   uint64_t kept_use = 0;
 };
 
-// True when `text` is such a body; fills `scan`.
-bool ScanChatBody(std::string_view text, ChatBodyScan& scan);
+// True when `text` is such a body; fills `scan`. `quick_first`: the quick
+// pass first (the caller may well pass the text on); false: simdjson's
+// document at once (the caller will read the document: after the quick pass it
+// would parse the body again).
+bool ScanChatBody(std::string_view text, ChatBodyScan& scan, bool quick_first = true);
 
 // ScanChatBody's first pass: true, and `scan` filled, for such a body that it
 // decides; false, `scan` untouched, for any other body and for one it leaves

@@ -19,6 +19,7 @@ class OpenAiCompatAdapter : public Adapter {
   absl::StatusOr<UpstreamRequest> BuildRequest(const Target& target, nlohmann::json request,
                                                std::string_view key) const override;
   bool CanPassThrough() const override { return true; }
+  bool PassesTextThrough() const override { return true; }
   absl::StatusOr<UpstreamRequest> BuildPassthrough(const Target& target, std::string_view text,
                                                    const ChatBodyScan& scan, std::string_view key) const override;
   std::unique_ptr<ResponseTranslator> NewTranslator(const RequestInfo& info) const override;

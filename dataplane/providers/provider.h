@@ -144,6 +144,10 @@ class Adapter {
   // it (chat_scan.h). Adapters that must see the tree return false from
   // CanPassThrough and are never asked.
   virtual bool CanPassThrough() const { return false; }
+  // Whether BuildPassthrough sends the client's text with no more than the
+  // scan (false: it reads the body's simdjson document, as Gemini's does).
+  // The chat body check's quick pass leaves no document (chat_scan.h).
+  virtual bool PassesTextThrough() const { return false; }
   virtual absl::StatusOr<UpstreamRequest> BuildPassthrough(const Target& target, std::string_view text,
                                                            const ChatBodyScan& scan, std::string_view key) const;
   virtual std::unique_ptr<ResponseTranslator> NewTranslator(const RequestInfo& info) const = 0;

@@ -286,6 +286,11 @@ absl::StatusOr<std::shared_ptr<const Snapshot>> Snapshot::Build(const Config& co
       return PathError(path + ".type", "unknown model provider type '" + type + "'");
     }
   }
+  for (const auto& model : snap->models_) {
+    if (model->adapter != nullptr && model->adapter->PassesTextThrough() && model->chain == nullptr) {
+      snap->passes_text_through_ = true;
+    }
+  }
   ASSIGN_OR_RETURN(snap->client_, BuildClientSettings(
                                        config, [&snap](std::string_view name) { return snap->Find(name); }, getenv));
   return std::shared_ptr<const Snapshot>(std::move(snap));

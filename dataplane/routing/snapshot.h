@@ -161,6 +161,11 @@ class Snapshot {
   const Settings& settings() const { return settings_; }
   const ClientSettings& client() const { return client_; }
   const config::v1::Config& config() const { return config_; }
+  // Whether some model can send a body on as the client wrote it: an
+  // OpenAI-compatible one with no processor chain of its own. When none can,
+  // every body needs its document (a tree, or Gemini's translation), and the
+  // chat handler has simdjson read it first (ScanChatBody's `quick_first`).
+  bool passes_text_through() const { return passes_text_through_; }
 
  private:
   Snapshot() = default;
@@ -172,6 +177,7 @@ class Snapshot {
   std::map<std::string, Model*, std::less<>> by_name_;
   std::vector<std::shared_ptr<const processors::Chain>> chains_;
   std::vector<std::unique_ptr<providers::Adapter>> adapters_;
+  bool passes_text_through_ = false;
 };
 
 }  // namespace switchboard::routing

@@ -631,7 +631,7 @@ net::awaitable<void> ServeChat(RequestContext& ctx, Outcome& outcome) {
   json body;
   bool have_tree = false;
   providers::ChatBodyScan scan;
-  const bool clean = providers::ScanChatBody(ctx.request.body(), scan);
+  const bool clean = providers::ScanChatBody(ctx.request.body(), scan, ctx.snapshot->passes_text_through());
   if (clean) {
     outcome.requested_model = scan.model;
     outcome.stream = scan.stream;

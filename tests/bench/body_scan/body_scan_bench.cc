@@ -95,8 +95,11 @@ int main(int argc, char** argv) {
       // Runs of the two alternated, so that what the host does to one it does
       // to the other; the ratio is the median of each pair's.
       std::vector<double> checks, documents, ratios;
+      auto scan_chat_body = [](std::string_view body, ChatBodyScan& out) {
+        return switchboard::providers::ScanChatBody(body, out);
+      };
       for (int r = 0; r < runs; ++r) {
-        checks.push_back(MicrosPerCheck(text, switchboard::providers::ScanChatBody, millis));
+        checks.push_back(MicrosPerCheck(text, scan_chat_body, millis));
         documents.push_back(MicrosPerCheck(text, switchboard::providers::DocumentScanChatBody, millis));
         ratios.push_back(checks.back() / documents.back());
       }

@@ -358,6 +358,19 @@ TEST(QuickScanChatBodyTest, AgreesWithTheDocumentPassOnEditedBodies) {
   EXPECT_GT(decided, accepted * 9 / 10);
 }
 
+// Without `quick_first` (no model passes text through), simdjson reads the
+// body at once, and its document is kept for the tree or Gemini's translation.
+TEST(ScanChatBodyTest, WithoutQuickFirstTheDocumentIsRead) {
+  ChatBodyScan quick, document;
+  ASSERT_TRUE(ScanChatBody(kSillyTavernBody, quick));
+  EXPECT_EQ(quick.kept_use, 0u);
+  ASSERT_TRUE(ScanChatBody(kSillyTavernBody, document, /*quick_first=*/false));
+  EXPECT_NE(document.kept_use, 0u);
+  EXPECT_EQ(quick.model, document.model);
+  EXPECT_EQ(quick.model_begin, document.model_begin);
+  EXPECT_EQ(quick.close, document.close);
+}
+
 // The body's closing brace and model are found where they are, with every
 // amount of space around, and the rewrite around them keeps the rest.
 TEST(QuickScanChatBodyTest, FindsTheModelAndTheCloseAsTheDocumentPass) {

@@ -1,6 +1,9 @@
 #include "dataplane/routing/snapshot.h"
 
 #include <map>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -212,6 +215,29 @@ TEST(SnapshotStore, SwapKeepsOldSnapshotAliveForItsHolders) {
   store.Set(b);
   EXPECT_NE(held->Find("a"), nullptr);
   EXPECT_NE(store.Get()->Find("b"), nullptr);
+}
+
+// Whether any model sends a body on as the client wrote it: the chat handler
+// then tries the body check's quick pass first (it leaves no document).
+TEST(Snapshot, SaysWhetherAnyModelPassesTheClientsTextThrough) {
+  for (const auto& [yaml, expected] : std::vector<std::pair<std::string, bool>>{
+           {"modelProviders:\n  a: {type: genericoai, url: 'http://h/v1', modelName: m}\n", true},
+           {"modelProviders:\n  a: {type: openrouter, modelName: x}\n", true},
+           {"modelProviders:\n  g: {type: gemini, modelName: gemini-2.5-pro}\n  t: {type: trivial}\n", false},
+           {"modelProviders:\n  a: {type: genericoai, url: 'http://h/v1', modelName: m, processorChain: c}\n"
+            "processorChains:\n  c: [{type: nosys}]\n",
+            false},
+           {"modelProviders:\n  g: {type: gemini, modelName: m}\n"
+            "  a: {type: genericoai, url: 'http://h/v1', modelName: m}\n"
+            "  r: {type: random, modelList: [g, a], processorChain: c}\n"
+            "processorChains:\n  c: [{type: nosys}]\n",
+            true},  // `a` asked for by name passes text through
+       }) {
+    SCOPED_TRACE(yaml);
+    auto snap = BuildOrDie(yaml);
+    ASSERT_TRUE(snap);
+    EXPECT_EQ(snap->passes_text_through(), expected);
+  }
 }
 
 }  // namespace
