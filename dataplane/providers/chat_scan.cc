@@ -34,7 +34,7 @@ constexpr size_t kMaxQuickKeys = 32;
 // faster. The work is counted before the pass, in the whole body up to
 // kCountWhole bytes, else in kSamples windows of kSampleBytes spread over it;
 // the pass itself stops past a third, a bound for a body that is not as its
-// samples. kWideFree more in both.
+// samples. Both allow kWideFree more (a few accents in a short body).
 constexpr size_t kWideShare = 6;
 constexpr size_t kCountWhole = 16 << 10;
 constexpr size_t kSamples = 8;
@@ -97,9 +97,9 @@ bool AddUtf8Work(const char* p, size_t n, size_t limit, size_t& work) {
 bool LooksMostlyAscii(std::string_view text) {
   size_t work = 0;
   if (text.size() <= kCountWhole) {
-    return AddUtf8Work(text.data(), text.size(), (text.size() + kWideFree) / kWideShare, work);
+    return AddUtf8Work(text.data(), text.size(), text.size() / kWideShare + kWideFree, work);
   }
-  const size_t limit = (kSamples * kSampleBytes + kWideFree) / kWideShare;
+  const size_t limit = kSamples * kSampleBytes / kWideShare + kWideFree;
   for (size_t i = 0; i < kSamples; ++i) {
     const size_t at = (text.size() - kSampleBytes) * i / (kSamples - 1);
     if (!AddUtf8Work(text.data() + at, kSampleBytes, limit, work)) return false;
@@ -247,7 +247,7 @@ bool QuickScanChatBody(std::string_view text, ChatBodyScan& scan) {
   if (text.size() > kMaxQuickBytes || !LooksMostlyAscii(text)) return false;
   std::string own;
   const char* const base = quick_json::PaddedCopy(text, own);
-  ptrdiff_t wide = static_cast<ptrdiff_t>(kWideFree + text.size() / (kWideShare / 2));
+  ptrdiff_t wide = static_cast<ptrdiff_t>(text.size() / (kWideShare / 2) + kWideFree);
   if (*quick_json::SkipSpace(base) != '{') return false;
   BodyReader reader(base);
   if (!quick_json::Walk<kMaxQuickDepth>(base, base + text.size(), wide, reader) || !reader.Complete()) return false;
