@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "common/string_stops.h"
+#include "common/utf8.h"
 
 namespace switchboard {
 namespace {
@@ -20,27 +21,6 @@ constexpr std::array<bool, 256> kPlain = [] {
   for (int c = 0x20; c < 0x80; ++c) plain[c] = c != '"' && c != '\\';
   return plain;
 }();
-
-// The length of the valid UTF-8 sequence starting at s[0] (a byte >= 0x80), or
-// 0 when it is not one.
-size_t Utf8Sequence(const unsigned char* s, size_t n) {
-  unsigned char c = s[0];
-  auto cont = [&](size_t i) { return i < n && (s[i] & 0xC0) == 0x80; };
-  if (c >= 0xC2 && c <= 0xDF) return cont(1) ? 2 : 0;
-  if (c >= 0xE0 && c <= 0xEF) {
-    if (!cont(1) || !cont(2)) return 0;
-    if (c == 0xE0 && s[1] < 0xA0) return 0;  // overlong
-    if (c == 0xED && s[1] > 0x9F) return 0;  // surrogate
-    return 3;
-  }
-  if (c >= 0xF0 && c <= 0xF4) {
-    if (!cont(1) || !cont(2) || !cont(3)) return 0;
-    if (c == 0xF0 && s[1] < 0x90) return 0;  // overlong
-    if (c == 0xF4 && s[1] > 0x8F) return 0;  // beyond U+10FFFF
-    return 4;
-  }
-  return 0;
-}
 
 // The number of bytes from `s` (at most n) that need no look, 16 at a time
 // with SSE2, 8 at a time elsewhere and for the rest.
@@ -74,7 +54,7 @@ bool WriteStringOrFail(std::string_view text, std::string& out) {
     if (i == n) break;
     unsigned char c = s[i];
     if (c >= 0x80) {
-      size_t len = Utf8Sequence(s + i, n - i);
+      size_t len = utf8::SequenceLength(s + i, n - i);
       if (len == 0) return false;
       out.append(text.data() + i, len);
       i += len;
@@ -169,7 +149,7 @@ void AppendJsonInteger(uint64_t value, std::string& out) { WriteInteger(value, o
 
 size_t ValidUtf8SequenceLength(std::string_view text) {
   if (text.empty()) return 0;
-  return Utf8Sequence(reinterpret_cast<const unsigned char*>(text.data()), text.size());
+  return utf8::SequenceLength(reinterpret_cast<const unsigned char*>(text.data()), text.size());
 }
 
 bool IsPlainJsonText(std::string_view text) {

@@ -23,6 +23,7 @@
 #include <string_view>
 
 #include "common/string_stops.h"
+#include "common/utf8.h"
 
 namespace switchboard::providers::quick_json {
 
@@ -92,33 +93,18 @@ inline const char* SkipEscape(const char* p) {
 }
 
 // A run of UTF-8 sequences from `p` (its byte >= 0x80), each checked as the
-// JSON writer checks them (ValidUtf8SequenceLength: no overlong forms,
-// surrogates or code points past U+10FFFF): the first byte after the run
-// that is ASCII, or nullptr. Inline and run by run, not sequence by sequence:
-// text in Cyrillic or CJK scripts is mostly such runs. A sequence's longest
-// is 4 bytes, which the padding makes readable from any byte of the text.
+// JSON writer checks them (utf8::SequenceLength): the first byte after the
+// run that is ASCII, or nullptr. Inline and run by run, not sequence by
+// sequence: text in Cyrillic or CJK scripts is mostly such runs. A sequence's
+// longest is 4 bytes, which the padding makes readable from any byte of the
+// text.
 inline const char* SkipUtf8Run(const char* p) {
-  auto continues = [](unsigned char byte) { return (byte & 0xC0) == 0x80; };
-  for (;;) {
-    const auto* s = reinterpret_cast<const unsigned char*>(p);
-    const unsigned char c = s[0];
-    if (c < 0x80) return p;
-    if (c < 0xC2 || c > 0xF4) return nullptr;
-    if (c <= 0xDF) {
-      if (!continues(s[1])) return nullptr;
-      p += 2;
-    } else if (c <= 0xEF) {
-      if (!continues(s[1]) || !continues(s[2])) return nullptr;
-      if (c == 0xE0 && s[1] < 0xA0) return nullptr;  // overlong
-      if (c == 0xED && s[1] > 0x9F) return nullptr;  // a surrogate
-      p += 3;
-    } else {
-      if (!continues(s[1]) || !continues(s[2]) || !continues(s[3])) return nullptr;
-      if (c == 0xF0 && s[1] < 0x90) return nullptr;  // overlong
-      if (c == 0xF4 && s[1] > 0x8F) return nullptr;  // past U+10FFFF
-      p += 4;
-    }
+  while (static_cast<unsigned char>(*p) >= 0x80) {
+    const size_t length = utf8::SequenceLength(reinterpret_cast<const unsigned char*>(p), 4);
+    if (length == 0) return nullptr;
+    p += length;
   }
+  return p;
 }
 
 // What a run of UTF-8 costs SkipStringFrom beyond its bytes, in bytes: the
