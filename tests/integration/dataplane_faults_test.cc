@@ -213,9 +213,11 @@ TEST_F(FaultsTest, StalledClientConnectionsAreClosedAfterTheirTimeouts) {
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.name);
+    // Before the connect: the data plane starts a connection's first timeout
+    // when it accepts it, which may be before connect() returns here.
+    const auto sent_at = std::chrono::steady_clock::now();
     RawConnection connection(api());
     ASSERT_TRUE(connection.connected());
-    const auto sent_at = std::chrono::steady_clock::now();
     if (!c.sent.empty()) {
       ASSERT_TRUE(connection.Send(c.sent));
     }
